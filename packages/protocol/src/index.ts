@@ -1,0 +1,6 @@
+export * from './urlencode.ts';
+export * from './signing.ts';
+export * from './credentials.ts';
+export * from './errors.ts';
+export * from './schemas.ts';
+export * from './request-params.ts';

@@ -1,0 +1,73 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { urlencode, type PythonValue } from './urlencode.ts';
+
+/**
+ * The strings the rotki app passes to `sign()` (PROTOCOL.md §2). The signed
+ * path is always `/api/1/<method>`, also for requests sent to `/nest/1/...`.
+ */
+export const SIGN_METHODS = [
+  'last_data_metadata',
+  'statistics_rendererv2',
+  'watchers',
+  'devices',
+  'limits',
+  'backup',
+  'backup/range',
+] as const;
+export type SignMethod = (typeof SIGN_METHODS)[number];
+
+/** Methods whose message carries the hex digest; the others carry the raw 32 bytes. */
+const HEX_DIGEST_METHODS: ReadonlySet<SignMethod> = new Set(['devices', 'limits', 'backup', 'backup/range']);
+
+export type DigestFamily = 'hex' | 'raw';
+
+export function digestFamilyOf(method: SignMethod): DigestFamily {
+  return HEX_DIGEST_METHODS.has(method) ? 'hex' : 'raw';
+}
+
+/** The message M of PROTOCOL.md §4.2 for an already urlencoded parameter string. */
+export function signatureMessage(method: SignMethod, encodedParams: string | Uint8Array): Buffer {
+  const digest = createHash('sha256').update(encodedParams).digest();
+  const tail = digestFamilyOf(method) === 'hex' ? Buffer.from(digest.toString('hex'), 'ascii') : digest;
+  return Buffer.concat([Buffer.from(`/api/1/${method}`, 'ascii'), tail]);
+}
+
+/** `API-SIGN` for an already encoded parameter string (raw query string or GET body). */
+export function signEncoded(secret: Uint8Array, method: SignMethod, encodedParams: string | Uint8Array): string {
+  return createHmac('sha512', secret).update(signatureMessage(method, encodedParams)).digest('base64');
+}
+
+/** `API-SIGN` over ordered parameters, as the rotki app computes it. */
+export function signParams(
+  secret: Uint8Array,
+  method: SignMethod,
+  params: Iterable<readonly [string, PythonValue]>,
+): string {
+  return signEncoded(secret, method, urlencode(params));
+}
+
+/**
+ * Compares a received `API-SIGN` with the expected one in constant time.
+ * Signatures of another length are refused without comparing bytes.
+ */
+export function signatureMatches(expected: string, received: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(received, 'utf8');
+  if (a.length !== b.length) return false;
+  return timingSafeEqual(a, b);
+}
+
+/** Verifies `API-SIGN` over an encoded parameter string. */
+export function verifyEncoded(
+  secret: Uint8Array,
+  method: SignMethod,
+  encodedParams: string | Uint8Array,
+  received: string,
+): boolean {
+  return signatureMatches(signEncoded(secret, method, encodedParams), received);
+}
+
+/** The nonce the rotki app sends: milliseconds since the epoch. */
+export function makeNonce(nowMs: number = Date.now()): number {
+  return Math.floor(nowMs);
+}
