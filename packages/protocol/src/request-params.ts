@@ -36,6 +36,8 @@ export const ENDPOINTS = {
     'version',
     'nonce',
   ]),
+  /** Signed over the JSON body with no nonce; the GET body is `{}`. */
+  watchers: endpoint('GET', '/api/1', 'watchers', 'watchers', 'json', []),
   listDevices: endpoint('GET', '/nest/1', 'devices', 'devices', 'query', ['nonce']),
   checkDevice: endpoint('POST', '/nest/1', 'devices/check', 'devices', 'json', ['device_identifier', 'nonce']),
   registerDevice: endpoint('PUT', '/nest/1', 'devices', 'devices', 'json', [

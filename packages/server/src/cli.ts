@@ -1,0 +1,300 @@
+import { Command, CommanderError, Option } from 'commander';
+import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
+import { requireAccount, createAccount } from './domain/accounts.ts';
+import { listAuditEvents } from './domain/audit.ts';
+import type { DomainContext } from './domain/context.ts';
+import { createCredentials, regenerateCredentials, type ApiCredentials } from './domain/credentials.ts';
+import { DomainError } from './domain/errors.ts';
+import { cancelSubscription, expireSubscription, grantSubscription, type Subscription } from './domain/subscriptions.ts';
+import { listTiers } from './domain/tiers.ts';
+import { createLogger } from './logger.ts';
+import { openContext, startServer } from './server.ts';
+
+/** Exit code for a usage error: unknown user or tier, missing or bad option. */
+const USAGE_ERROR = 2;
+
+class UsageError extends Error {}
+
+interface StoreOptions {
+  data?: string;
+  database?: string;
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function storeOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--data <dir>', 'data folder (SQLite file, master key, backups)').env('ROTKI_PREMIUM_DATA'))
+    .addOption(
+      new Option('--database <url>', 'postgres://… for PostgreSQL; SQLite in the data folder when omitted').env(
+        'ROTKI_PREMIUM_DATABASE',
+      ),
+    );
+}
+
+function jsonOption(command: Command): Command {
+  return command.addOption(new Option('--json', 'print one JSON object as the last line').env('ROTKI_PREMIUM_JSON'));
+}
+
+function configFrom(options: StoreOptions & ConfigInput) {
+  return buildConfig({ ...options, dataDir: options.data, databaseUrl: options.database });
+}
+
+async function withContext<T>(options: StoreOptions, work: (ctx: DomainContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(configFrom(options), readSecrets());
+  try {
+    return await work(ctx);
+  } finally {
+    await ctx.store.destroy();
+  }
+}
+
+function print(json: boolean | undefined, human: string, object: Record<string, unknown>): void {
+  process.stdout.write(json === true ? `${JSON.stringify(object)}\n` : `${human}\n`);
+}
+
+function subscriptionJson(username: string, s: Subscription) {
+  return {
+    username,
+    tier: s.tier.name,
+    status: s.status,
+    active: s.isActive,
+    period_start: s.periodStart.toISOString(),
+    period_end: s.periodEnd.toISOString(),
+  };
+}
+
+function subscriptionText(username: string, s: Subscription): string {
+  const until = s.periodEnd.toISOString().slice(0, 10);
+  if (!s.isActive) return `${username}: ${s.tier.name} subscription expired (${until})`;
+  return `${username}: ${s.tier.name} subscription ${s.status === 'cancelled' ? 'cancelled, active until' : 'active until'} ${until}`;
+}
+
+function credentialsJson(c: ApiCredentials) {
+  return { api_key: c.apiKey, api_secret: c.apiSecret, created_at: c.createdAt.toISOString() };
+}
+
+function credentialsText(c: ApiCredentials, regenerated: boolean): string {
+  return [
+    regenerated ? 'New API credentials (the previous pair no longer works):' : 'API credentials created:',
+    `API Key:    ${c.apiKey}`,
+    `API Secret: ${c.apiSecret}`,
+    `Created:    ${c.createdAt.toISOString()}`,
+  ].join('\n');
+}
+
+function positiveMonths(value: string): number {
+  const months = Number(value);
+  if (!/^\d+$/.test(value) || months < 1) throw new UsageError(`--months must be a whole number ≥ 1, got "${value}"`);
+  return months;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('rotki-premium')
+    .description('The rotki premium service: signed premium API, subscriptions, API credentials and devices')
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  storeOptions(
+    program
+      .command('start')
+      .description('start the server and print the URLs it serves')
+      .addOption(new Option('--host <host>', 'address to listen on').env('ROTKI_PREMIUM_HOST').default('127.0.0.1'))
+      .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').env('ROTKI_PREMIUM_PORT').default('4243'))
+      .addOption(new Option('--site-url <url>', 'public URL of the website, used in messages').env('ROTKI_PREMIUM_SITE_URL'))
+      .addOption(
+        new Option('--nonce-window <seconds>', 'accepted distance of a request nonce from server time')
+          .env('ROTKI_PREMIUM_NONCE_WINDOW_SECONDS')
+          .default('300'),
+      )
+      .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace').env('ROTKI_PREMIUM_LOG_LEVEL').default('info'))
+      .addOption(new Option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy').env('ROTKI_PREMIUM_TRUST_PROXY')),
+  ).action(async (options: StoreOptions & { host: string; port: string; siteUrl?: string; nonceWindow: string; logLevel: string; trustProxy?: boolean }) => {
+    const config = buildConfig({
+      host: options.host,
+      port: options.port,
+      dataDir: options.data,
+      databaseUrl: options.database,
+      siteUrl: options.siteUrl,
+      nonceWindowSeconds: options.nonceWindow,
+      logLevel: options.logLevel,
+      trustProxy: options.trustProxy,
+    });
+    const logger = createLogger(config.logLevel, process.stderr);
+    const server = await startServer(config, readSecrets(), logger);
+    process.stdout.write(
+      [
+        `rotki premium is running (${server.ctx.store.dialect === 'sqlite' ? `SQLite at ${server.ctx.store.location}` : `PostgreSQL at ${server.ctx.store.location}`})`,
+        `Listening on ${server.url}`,
+        `Premium API:  ${server.url}/api/1 and ${server.url}/nest/1`,
+        `Health:       ${server.url}/health`,
+        '',
+      ].join('\n'),
+    );
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+  storeOptions(program.command('migrate').description('create or update the database schema')).action(
+    async (options: StoreOptions) => {
+      await withContext(options, async (ctx) => {
+        process.stdout.write(`Database is up to date (${ctx.store.dialect} at ${ctx.store.location})\n`);
+      });
+    },
+  );
+
+  const admin = program.command('admin').description('operator commands; safe to run while the server runs');
+
+  const account = admin.command('account').description('subscriber accounts');
+  jsonOption(
+    storeOptions(
+      account
+        .command('create')
+        .description('create an account')
+        .requiredOption('--username <name>', 'login name')
+        .requiredOption('--email <email>', 'email address')
+        .requiredOption('--password <password>', 'password (at least 8 characters)'),
+    ),
+  ).action(async (options: StoreOptions & JsonOption & { username: string; email: string; password: string }) => {
+    await withContext(options, async (ctx) => {
+      const created = await createAccount(ctx, options);
+      print(options.json, `Account "${created.username}" created`, {
+        id: created.id,
+        username: created.username,
+        email: created.email,
+        created_at: created.createdAt.toISOString(),
+      });
+    });
+  });
+
+  const subscription = admin.command('subscription').description('grant, cancel or end subscriptions');
+  jsonOption(
+    storeOptions(
+      subscription
+        .command('grant')
+        .description('grant or extend a subscription (a payment recorded by the operator)')
+        .requiredOption('--username <name>', 'account')
+        .requiredOption('--tier <tier>', 'tier name, see admin tiers list')
+        .requiredOption('--months <n>', 'months to add')
+        .option('--payment-reference <ref>', 'your reference for the payment'),
+    ),
+  ).action(async (options: StoreOptions & JsonOption & { username: string; tier: string; months: string; paymentReference?: string }) => {
+    const months = positiveMonths(options.months);
+    await withContext(options, async (ctx) => {
+      const owner = await requireAccount(ctx, options.username);
+      const granted = await grantSubscription(ctx, owner.id, options.tier, months, options.paymentReference ?? null);
+      print(options.json, subscriptionText(owner.username, granted), subscriptionJson(owner.username, granted));
+    });
+  });
+  for (const [name, description, act] of [
+    ['cancel', 'cancel renewal: stays active until the period end', cancelSubscription],
+    ['expire', 'end the subscription now', expireSubscription],
+  ] as const) {
+    jsonOption(storeOptions(subscription.command(name).description(description).requiredOption('--username <name>', 'account'))).action(
+      async (options: StoreOptions & JsonOption & { username: string }) => {
+        await withContext(options, async (ctx) => {
+          const owner = await requireAccount(ctx, options.username);
+          const changed = await act(ctx, owner.id);
+          print(options.json, subscriptionText(owner.username, changed), subscriptionJson(owner.username, changed));
+        });
+      },
+    );
+  }
+
+  const credentials = admin.command('credentials').description('API credentials, as the Create and Regenerate buttons');
+  for (const [name, description, act] of [
+    ['create', 'create the first API key and secret (needs an active subscription)', createCredentials],
+    ['regenerate', 'replace the pair; the old one stops working at once on every device', regenerateCredentials],
+  ] as const) {
+    jsonOption(storeOptions(credentials.command(name).description(description).requiredOption('--username <name>', 'account'))).action(
+      async (options: StoreOptions & JsonOption & { username: string }) => {
+        await withContext(options, async (ctx) => {
+          const owner = await requireAccount(ctx, options.username);
+          const pair = await act(ctx, owner.id, { via: 'cli' });
+          print(options.json, credentialsText(pair, name === 'regenerate'), credentialsJson(pair));
+        });
+      },
+    );
+  }
+
+  const tiers = admin.command('tiers').description('subscription tiers');
+  jsonOption(storeOptions(tiers.command('list').description('list tiers and their limits'))).action(
+    async (options: StoreOptions & JsonOption) => {
+      await withContext(options, async (ctx) => {
+        const all = await listTiers(ctx);
+        const rows = all.map((t) => ({
+          name: t.name,
+          device_limit: t.deviceLimit,
+          max_backup_size_mb: t.maxBackupSizeMb,
+          history_events_limit: t.historyEventsLimit,
+          pnl_events_limit: t.pnlEventsLimit,
+          reports_lookup_limit: t.reportsLookupLimit,
+          eth_staked_limit: t.ethStakedLimit,
+          capabilities: t.capabilities,
+          monthly_price_cents: t.monthlyPriceCents,
+        }));
+        const text = all
+          .map((t) => `${t.name.padEnd(10)} devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`)
+          .join('\n');
+        print(options.json, text, { tiers: rows });
+      });
+    },
+  );
+
+  jsonOption(
+    storeOptions(
+      admin
+        .command('audit')
+        .description("an account's audit events, newest first")
+        .requiredOption('--username <name>', 'account')
+        .option('--limit <n>', 'how many events', '100'),
+    ),
+  ).action(async (options: StoreOptions & JsonOption & { username: string; limit: string }) => {
+    await withContext(options, async (ctx) => {
+      const owner = await requireAccount(ctx, options.username);
+      const events = await listAuditEvents(ctx.store.db, owner.id, positiveMonths(options.limit));
+      const text = events.map((e) => `${e.createdAt.toISOString()}  ${e.action.padEnd(24)} ${e.ip ?? '-'}  ${JSON.stringify(e.detail)}`).join('\n');
+      print(options.json, text === '' ? 'No events' : text, {
+        username: owner.username,
+        events: events.map((e) => ({ id: e.id, action: e.action, detail: e.detail, ip: e.ip, created_at: e.createdAt.toISOString() })),
+      });
+    });
+  });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its one-line message already.
+      return error.exitCode === 0 ? 0 : USAGE_ERROR;
+    }
+    if (error instanceof UsageError || (error instanceof DomainError && (error.kind === 'not_found' || error.kind === 'invalid'))) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return USAGE_ERROR;
+    }
+    if (error instanceof DomainError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

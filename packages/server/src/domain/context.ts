@@ -1,0 +1,12 @@
+import type { Store } from '../store/database.ts';
+import type { Clock } from './clock.ts';
+import type { KeyRing } from './keyring.ts';
+
+/** What domain functions depend on, passed in so tests control time and storage. */
+export interface DomainContext {
+  store: Store;
+  clock: Clock;
+  keyRing: KeyRing;
+  /** Public address of the website, for messages that point the user there. */
+  siteUrl: string;
+}

@@ -1,0 +1,172 @@
+import { generateApiCredentials } from '@rotki-premium/protocol';
+import { lockAccount } from '../store/database.ts';
+import { recordAudit } from './audit.ts';
+import type { DomainContext } from './context.ts';
+import { conflict, notFound } from './errors.ts';
+import { requireActiveSubscription, isSubscriptionActive } from './subscriptions.ts';
+import { toTier, type Tier } from './tiers.ts';
+
+export interface ApiCredentials {
+  apiKey: string;
+  apiSecret: string;
+  createdAt: Date;
+}
+
+/** Binds a stored secret to its account: a ciphertext moved to another row does not decrypt. */
+function secretContext(accountId: number): string {
+  return `api-secret:account:${accountId}`;
+}
+
+export interface AuditSource {
+  ip?: string | null;
+  via?: 'web' | 'cli' | 'api';
+}
+
+/** Creates the account's first pair. Needs an active subscription; never replaces an existing pair. */
+export async function createCredentials(
+  ctx: DomainContext,
+  accountId: number,
+  source: AuditSource = {},
+): Promise<ApiCredentials> {
+  await requireActiveSubscription(ctx, accountId);
+  const pair = generateApiCredentials();
+  const createdAt = ctx.clock.now();
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await lockAccount(trx, ctx.store.dialect, accountId);
+    const existing = await trx.selectFrom('api_credentials').select('account_id').where('account_id', '=', accountId).executeTakeFirst();
+    if (existing !== undefined) throw conflict('API credentials already exist for this account; use Regenerate to replace them');
+    await trx
+      .insertInto('api_credentials')
+      .values({
+        account_id: accountId,
+        api_key: pair.apiKey,
+        secret_ciphertext: ctx.keyRing.encrypt(pair.apiSecret, secretContext(accountId)),
+        created_at: createdAt,
+      })
+      .execute();
+  });
+  await recordAudit(ctx.store.db, ctx.clock, {
+    accountId,
+    action: 'credentials.created',
+    detail: { api_key_prefix: pair.apiKey.slice(0, 10), via: source.via ?? 'web' },
+    ip: source.ip ?? null,
+  });
+  return { ...pair, createdAt: new Date(createdAt) };
+}
+
+/**
+ * Replaces the pair in one statement: from the moment this returns, the old
+ * key is unknown to every server instance (nothing caches it).
+ */
+export async function regenerateCredentials(
+  ctx: DomainContext,
+  accountId: number,
+  source: AuditSource = {},
+): Promise<ApiCredentials> {
+  await requireActiveSubscription(ctx, accountId);
+  const pair = generateApiCredentials();
+  const createdAt = ctx.clock.now();
+  const result = await ctx.store.db
+    .updateTable('api_credentials')
+    .set({
+      api_key: pair.apiKey,
+      secret_ciphertext: ctx.keyRing.encrypt(pair.apiSecret, secretContext(accountId)),
+      created_at: createdAt,
+    })
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) throw notFound('No API credentials yet: create them first');
+  await recordAudit(ctx.store.db, ctx.clock, {
+    accountId,
+    action: 'credentials.regenerated',
+    detail: { api_key_prefix: pair.apiKey.slice(0, 10), via: source.via ?? 'web' },
+    ip: source.ip ?? null,
+  });
+  return { ...pair, createdAt: new Date(createdAt) };
+}
+
+/** The account's pair, decrypted for its owner; null before Create. */
+export async function getCredentials(ctx: DomainContext, accountId: number): Promise<ApiCredentials | null> {
+  const row = await ctx.store.db.selectFrom('api_credentials').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+  if (row === undefined) return null;
+  return {
+    apiKey: row.api_key,
+    apiSecret: ctx.keyRing.decrypt(row.secret_ciphertext, secretContext(accountId)),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+/** Everything a signed request needs about the key's owner, read in one query. */
+export interface Signer {
+  accountId: number;
+  username: string;
+  apiKey: string;
+  apiSecret: string;
+  subscription: { active: boolean; periodEnd: Date; tier: Tier } | null;
+}
+
+export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Promise<Signer | null> {
+  const { db } = ctx.store;
+  const row = await db
+    .selectFrom('api_credentials')
+    .innerJoin('accounts', 'accounts.id', 'api_credentials.account_id')
+    .leftJoin('subscriptions', (join) =>
+      join.on('subscriptions.id', '=', (eb) =>
+        eb
+          .selectFrom('subscriptions as latest')
+          .select((e) => e.fn.max('latest.id').as('id'))
+          .whereRef('latest.account_id', '=', 'api_credentials.account_id'),
+      ),
+    )
+    .leftJoin('tiers', 'tiers.id', 'subscriptions.tier_id')
+    .select([
+      'api_credentials.account_id',
+      'api_credentials.api_key',
+      'api_credentials.secret_ciphertext',
+      'accounts.username',
+      'subscriptions.status',
+      'subscriptions.period_end',
+      'tiers.id as tier_id',
+      'tiers.name',
+      'tiers.display_order',
+      'tiers.device_limit',
+      'tiers.max_backup_size_mb',
+      'tiers.pnl_events_limit',
+      'tiers.history_events_limit',
+      'tiers.reports_lookup_limit',
+      'tiers.eth_staked_limit',
+      'tiers.capabilities',
+      'tiers.monthly_price_cents',
+    ])
+    .where('api_credentials.api_key', '=', apiKey)
+    .executeTakeFirst();
+  if (row === undefined) return null;
+  const accountId = Number(row.account_id);
+  let subscription: Signer['subscription'] = null;
+  if (row.status !== null && row.period_end !== null && row.tier_id !== null && row.name !== null) {
+    subscription = {
+      active: isSubscriptionActive({ status: row.status, period_end: row.period_end }, ctx.clock.now()),
+      periodEnd: new Date(Number(row.period_end)),
+      tier: toTier({
+        id: row.tier_id,
+        name: row.name,
+        display_order: row.display_order ?? 0,
+        device_limit: row.device_limit ?? 0,
+        max_backup_size_mb: row.max_backup_size_mb ?? 0,
+        pnl_events_limit: row.pnl_events_limit ?? 0,
+        history_events_limit: row.history_events_limit ?? 0,
+        reports_lookup_limit: row.reports_lookup_limit ?? 0,
+        eth_staked_limit: row.eth_staked_limit ?? 0,
+        capabilities: row.capabilities ?? '[]',
+        monthly_price_cents: row.monthly_price_cents ?? 0,
+      }),
+    };
+  }
+  return {
+    accountId,
+    username: row.username,
+    apiKey: row.api_key,
+    apiSecret: ctx.keyRing.decrypt(row.secret_ciphertext, secretContext(accountId)),
+    subscription,
+  };
+}

@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  API_KEY_HEADER,
+  API_SIGN_HEADER,
+  AuthErrorCode,
+  SERVER_TIME_HEADER,
+  authFailureStatus,
+  messages,
+  urlencode,
+  type PremiumEndpoint,
+  type PythonValue,
+} from '@rotki-premium/protocol';
+import { recordAudit } from '../../domain/audit.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import { touchDevice } from '../../domain/devices.ts';
+import { AuthFailure, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
+import { FailureLimiter } from '../signed/failure-limiter.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Opts a route in to signed-request verification. */
+    premium?: {
+      endpoint: PremiumEndpoint;
+      /**
+       * True where a `device_identifier` parameter names the calling device
+       * (PROTOCOL.md decision 7): a removed device is refused. False on the
+       * device endpoints, where it names the device acted upon.
+       */
+      namesCaller: boolean;
+    };
+  }
+  interface FastifyRequest {
+    subscriber?: Subscriber;
+    /** The signed parameters as received, decoded. */
+    signedParams?: Record<string, unknown>;
+  }
+  interface FastifyInstance {
+    /** Verifies a request whose parameters the handler read itself (multipart uploads). */
+    verifyPremiumRequest(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      endpoint: PremiumEndpoint,
+      params: [string, string][],
+    ): Promise<Subscriber | null>;
+  }
+}
+
+export interface SignedRequestOptions {
+  ctx: DomainContext;
+  nonceWindowMs: number;
+  failedSignatureLimit: number;
+  failedSignatureWindowMs: number;
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** S and the decoded parameters, rebuilt per PROTOCOL.md §4.5. */
+function signedString(
+  request: FastifyRequest,
+  endpoint: PremiumEndpoint,
+): { encoded: string | Buffer; params: Record<string, unknown> } {
+  switch (endpoint.transport) {
+    case 'query': {
+      const url = request.raw.url ?? '';
+      const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+      return { encoded: query, params: Object.fromEntries(new URLSearchParams(query)) };
+    }
+    case 'form': {
+      const body = request.rawBody ?? Buffer.alloc(0);
+      return { encoded: body, params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
+    }
+    case 'json': {
+      const body: unknown = request.body ?? {};
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new AuthFailure(AuthErrorCode.SignatureMismatch, messages.invalidRequest('the body must be a JSON object'));
+      }
+      const entries = Object.entries(body as Record<string, PythonValue>);
+      return { encoded: urlencode(entries), params: body as Record<string, unknown> };
+    }
+    default:
+      return { encoded: '', params: {} };
+  }
+}
+
+async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestOptions): Promise<void> {
+  const { ctx } = options;
+  const limiter = new FailureLimiter(options.failedSignatureLimit, options.failedSignatureWindowMs);
+
+  async function refuse(request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint, failure: AuthFailure) {
+    const now = ctx.clock.now();
+    if (failure.code === AuthErrorCode.NonceOutsideWindow) {
+      reply.header(SERVER_TIME_HEADER, String(now)).header('date', new Date(now).toUTCString());
+    }
+    if (failure.isSignatureFailure) {
+      const apiKey = header(request, API_KEY_HEADER) ?? '';
+      const keyLimited = limiter.recordFailure(`key:${apiKey}`, now);
+      const ipLimited = limiter.recordFailure(`ip:${request.ip}`, now);
+      if (keyLimited || ipLimited) {
+        const signer = await ctx.store.db
+          .selectFrom('api_credentials')
+          .select('account_id')
+          .where('api_key', '=', apiKey)
+          .executeTakeFirst();
+        await recordAudit(ctx.store.db, ctx.clock, {
+          accountId: signer === undefined ? null : Number(signer.account_id),
+          action: 'signature.rate_limited',
+          detail: { subject: keyLimited ? 'api_key' : 'address', path: request.routeOptions.url },
+          ip: request.ip,
+        });
+      }
+    }
+    request.log.info({ code: failure.code }, 'premium request refused');
+    return reply.code(authFailureStatus(endpoint.prefix === '/api/1' ? 'api' : 'nest')).send({
+      error: failure.message,
+      code: failure.code,
+    });
+  }
+
+  function rateLimited(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
+    const now = ctx.clock.now();
+    const apiKey = header(request, API_KEY_HEADER) ?? '';
+    const wait = Math.max(limiter.retryAfterSeconds(`ip:${request.ip}`, now), limiter.retryAfterSeconds(`key:${apiKey}`, now));
+    if (wait === 0) return null;
+    return reply.code(429).header('retry-after', String(wait)).send({ error: messages.rateLimited(wait), code: 'rate_limited' });
+  }
+
+  async function authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    endpoint: PremiumEndpoint,
+    namesCaller: boolean,
+    rebuilt: { encoded: string | Buffer; params: Record<string, unknown> } | null,
+  ): Promise<Subscriber | null> {
+    const limited = rateLimited(request, reply);
+    if (limited !== null) return null;
+    const apiKey = header(request, API_KEY_HEADER);
+    const apiSign = header(request, API_SIGN_HEADER);
+    if (apiKey === undefined || apiKey === '' || apiSign === undefined || apiSign === '' || endpoint.signMethod === null) {
+      await refuse(request, reply, endpoint, new AuthFailure(AuthErrorCode.MissingCredentials, messages.missingCredentials()));
+      return null;
+    }
+    try {
+      const { encoded, params } = rebuilt ?? signedString(request, endpoint);
+      const nonce = params.nonce;
+      const subscriber = await verifySignedRequest(
+        ctx,
+        { nonceWindowMs: options.nonceWindowMs },
+        {
+          apiKey,
+          apiSign,
+          signMethod: endpoint.signMethod,
+          encodedParams: encoded,
+          nonce: nonce === undefined || nonce === null ? undefined : String(nonce),
+          requireNonce: endpoint.signMethod !== 'watchers',
+        },
+      );
+      const caller = params.device_identifier;
+      if (namesCaller && typeof caller === 'string' && caller !== '') {
+        if (!(await touchDevice(ctx, subscriber.accountId, caller))) {
+          throw new AuthFailure(AuthErrorCode.DeviceRemoved, messages.deviceRemoved());
+        }
+      }
+      request.signedParams = params;
+      request.subscriber = subscriber;
+      return subscriber;
+    } catch (error) {
+      if (error instanceof AuthFailure) {
+        await refuse(request, reply, endpoint, error);
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  app.decorate(
+    'verifyPremiumRequest',
+    (request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint, params: [string, string][]) =>
+      authenticate(request, reply, endpoint, true, {
+        encoded: urlencode(params),
+        params: Object.fromEntries(params),
+      }),
+  );
+
+  app.addHook('preHandler', async (request, reply) => {
+    const premium = request.routeOptions.config.premium;
+    if (premium === undefined || premium.endpoint.transport === 'multipart' || premium.endpoint.signMethod === null) {
+      return;
+    }
+    const subscriber = await authenticate(request, reply, premium.endpoint, premium.namesCaller, null);
+    if (subscriber === null) return reply;
+  });
+}
+
+export default fp(signedRequestPlugin, { name: 'signed-request', fastify: '5.x', dependencies: ['raw-body'] });

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DeleteDeviceRequest,
+  DeviceCheckRequest,
+  ENDPOINTS,
+  RegisterDeviceRequest,
+  RenameDeviceRequest,
+  messages,
+  type DeviceLimitError,
+  type DeviceList,
+  type LastDataMetadata,
+  type PremiumEndpoint,
+  type UnlocksResponse,
+  type UserLimits,
+} from '@rotki-premium/protocol';
+import type { z } from 'zod';
+import type { DomainContext } from '../../domain/context.ts';
+import {
+  DeviceLimitReachedError,
+  listDevices,
+  registerDevice,
+  removeDevice,
+  renameDevice,
+  touchDevice,
+  wireDevice,
+} from '../../domain/devices.ts';
+import { listTiers, unlocksOf, userLimitsOf } from '../../domain/tiers.ts';
+import type { Subscriber } from '../signed/authenticate.ts';
+
+/** 10,000,000-byte chunks plus multipart overhead (PROTOCOL.md decision 11). */
+export const PREMIUM_BODY_LIMIT = 11 * 1024 * 1024;
+
+function signed(endpoint: PremiumEndpoint, namesCaller: boolean) {
+  return {
+    bodyLimit: PREMIUM_BODY_LIMIT,
+    config: { premium: { endpoint, namesCaller }, readGetBody: endpoint.transport === 'form' },
+  };
+}
+
+function subscriberOf(request: FastifyRequest): Subscriber {
+  if (request.subscriber === undefined) throw new Error('route reached without a verified subscriber');
+  return request.subscriber;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  return schema.parse(value);
+}
+
+/** Answers with the empty metadata until the backup store reports otherwise. */
+export type BackupMetadataSource = (accountId: number) => Promise<LastDataMetadata>;
+
+export const EMPTY_METADATA: LastDataMetadata = { upload_ts: 0, last_modify_ts: 0, data_hash: '', data_size: 0 };
+
+export interface PremiumApiOptions {
+  ctx: DomainContext;
+  backupMetadata?: BackupMetadataSource;
+}
+
+/** The signed premium API of PROTOCOL.md §2 (backups excepted). */
+export async function premiumApiRoutes(app: FastifyInstance, options: PremiumApiOptions): Promise<void> {
+  const { ctx } = options;
+  const backupMetadata = options.backupMetadata ?? (async () => EMPTY_METADATA);
+
+  app.get('/api/1/last_data_metadata', signed(ENDPOINTS.lastDataMetadata, true), async (request) => {
+    return backupMetadata(subscriberOf(request).accountId);
+  });
+
+  app.get('/api/1/statistics_rendererv2', signed(ENDPOINTS.statisticsRenderer, true), async (_request, reply) => {
+    return reply.code(400).send({ error: messages.premiumComponentsUnavailable() });
+  });
+
+  // Watchers are signed without a nonce (PROTOCOL.md §9.2); GET lists none, changes are refused.
+  app.get('/api/1/watchers', signed(ENDPOINTS.watchers, false), async () => []);
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/api/1/watchers',
+    ...signed(ENDPOINTS.watchers, false),
+    handler: async (_request, reply) => reply.code(400).send({ error: messages.watchersUnsupported() }),
+  });
+
+  app.get('/nest/1/devices', signed(ENDPOINTS.listDevices, true), async (request): Promise<DeviceList> => {
+    const subscriber = subscriberOf(request);
+    const devices = await listDevices(ctx, subscriber);
+    return { devices: devices.map(wireDevice), limit: subscriber.tier.deviceLimit };
+  });
+
+  app.post('/nest/1/devices/check', signed(ENDPOINTS.checkDevice, false), async (request, reply) => {
+    const subscriber = subscriberOf(request);
+    const body = parse(DeviceCheckRequest, request.body);
+    if (await touchDevice(ctx, subscriber.accountId, body.device_identifier)) return { registered: true };
+    return reply.code(404).send({ error: messages.deviceNotRegistered() });
+  });
+
+  app.put('/nest/1/devices', signed(ENDPOINTS.registerDevice, false), async (request, reply: FastifyReply) => {
+    const subscriber = subscriberOf(request);
+    const body = parse(RegisterDeviceRequest, request.body);
+    try {
+      const outcome = await registerDevice(
+        ctx,
+        { ...subscriber, deviceLimit: subscriber.tier.deviceLimit, tierName: subscriber.tier.name },
+        { identifier: body.device_identifier, name: body.device_name, platform: body.platform },
+        { ip: request.ip },
+      );
+      if (outcome === 'already_registered') return reply.code(409).send({ error: messages.deviceExists() });
+      return reply.code(201).send({ registered: true });
+    } catch (error) {
+      if (error instanceof DeviceLimitReachedError) {
+        const body: DeviceLimitError = { error: error.message, devices: error.devices, limit: error.limit };
+        return reply.code(422).send(body);
+      }
+      throw error;
+    }
+  });
+
+  app.patch('/nest/1/devices', signed(ENDPOINTS.renameDevice, false), async (request) => {
+    const subscriber = subscriberOf(request);
+    const body = parse(RenameDeviceRequest, request.body);
+    await renameDevice(ctx, subscriber, { identifier: body.device_identifier }, body.device_name, { ip: request.ip, via: 'api' });
+    return { success: true };
+  });
+
+  app.delete('/nest/1/devices', signed(ENDPOINTS.deleteDevice, false), async (request) => {
+    const subscriber = subscriberOf(request);
+    const body = parse(DeleteDeviceRequest, request.body);
+    await removeDevice(ctx, subscriber, { identifier: body.device_identifier }, { ip: request.ip });
+    return { success: true };
+  });
+
+  app.get('/nest/1/limits', signed(ENDPOINTS.limits, true), async (request): Promise<UserLimits> => {
+    const tiers = await listTiers(ctx);
+    return userLimitsOf(subscriberOf(request).tier, unlocksOf(tiers));
+  });
+
+  app.get('/nest/1/limits/unlocks', async (): Promise<UnlocksResponse> => {
+    return { unlocks: unlocksOf(await listTiers(ctx)) };
+  });
+}

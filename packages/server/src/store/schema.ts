@@ -1,0 +1,107 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** All timestamps are integer milliseconds since the epoch. */
+
+export interface AccountTable {
+  id: Generated<number>;
+  username: string;
+  /** Case-folded. */
+  email: string;
+  password_hash: string;
+  created_at: number;
+}
+export type AccountRow = Selectable<AccountTable>;
+
+export interface SessionTable {
+  id: Generated<number>;
+  account_id: number;
+  /** SHA-256 of the session token; the token itself is only in the cookie. */
+  token_hash: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface TierTable {
+  id: Generated<number>;
+  name: string;
+  display_order: number;
+  device_limit: number;
+  /** MiB (1,048,576 bytes). */
+  max_backup_size_mb: number;
+  pnl_events_limit: number;
+  history_events_limit: number;
+  reports_lookup_limit: number;
+  eth_staked_limit: number;
+  /** JSON array of capability flag names. */
+  capabilities: string;
+  monthly_price_cents: number;
+}
+export type TierRow = Selectable<TierTable>;
+export type InsertableTierRow = Insertable<TierTable>;
+
+export type SubscriptionStatus = 'active' | 'cancelled' | 'expired';
+
+export interface SubscriptionTable {
+  id: Generated<number>;
+  account_id: number;
+  tier_id: number;
+  status: SubscriptionStatus;
+  period_start: number;
+  period_end: number;
+  payment_reference: string | null;
+  created_at: number;
+  updated_at: number;
+}
+export type SubscriptionRow = Selectable<SubscriptionTable>;
+export type UpdateableSubscriptionRow = Updateable<SubscriptionTable>;
+
+export interface ApiCredentialTable {
+  account_id: number;
+  api_key: string;
+  /** AES-256-GCM under the master key: base64(iv || tag || ciphertext). */
+  secret_ciphertext: string;
+  created_at: number;
+}
+export type ApiCredentialRow = Selectable<ApiCredentialTable>;
+
+export interface DeviceTable {
+  id: Generated<number>;
+  account_id: number;
+  device_identifier: string;
+  device_name: string;
+  platform: string;
+  created_at: number;
+  last_seen_at: number;
+}
+export type DeviceRow = Selectable<DeviceTable>;
+
+export interface AuditEventTable {
+  id: Generated<number>;
+  account_id: number | null;
+  action: string;
+  /** JSON object; never holds a secret. */
+  detail: string;
+  ip: string | null;
+  created_at: number;
+}
+export type AuditEventRow = Selectable<AuditEventTable>;
+
+/** Accepted (API key, nonce, signature) triples inside the nonce window. */
+export interface ReplayNonceTable {
+  api_key: string;
+  nonce: string;
+  signature: string;
+  expires_at: number;
+}
+
+export interface Database {
+  accounts: AccountTable;
+  sessions: SessionTable;
+  tiers: TierTable;
+  subscriptions: SubscriptionTable;
+  api_credentials: ApiCredentialTable;
+  devices: DeviceTable;
+  audit_events: AuditEventTable;
+  replay_nonces: ReplayNonceTable;
+}
