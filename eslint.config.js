@@ -1,6 +1,10 @@
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/** The website's single-file components (packages/web); its types are checked by vue-tsc. */
+const WEB_VUE = ['packages/web/**/*.vue'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/*.d.ts'] },
@@ -16,4 +20,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...pluginVue.configs['flat/recommended'].map((config) => ({ ...config, files: WEB_VUE })),
+  {
+    files: WEB_VUE,
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    rules: {
+      // Whitespace inside inline elements is visible text (a space before a full stop).
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      // Data table cells are slots named `item.<column>`.
+      'vue/valid-v-slot': ['error', { allowModifiers: true }],
+    },
+  },
+  { files: ['packages/web/**/*.{ts,vue}'], languageOptions: { globals: { ...globals.browser } } },
 );

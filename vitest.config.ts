@@ -2,12 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The JSON report feeds the pass/fail summary line printed by .ci/run.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       {
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
           exclude: ['packages/*/test/**/*.int.test.ts'],
+          // Projects with different worker counts must run in separate groups.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -18,6 +22,18 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Each file starts its own server processes; two cores bound the useful parallelism.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          // A browser plus a server process per file, and the first run may build the website.
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -71,7 +71,7 @@ function waitForListening(child: ChildProcess, output: () => string): Promise<st
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 30_000);
     const onData = () => {
-      const match = /Listening on (http:\/\/\S+)/.exec(output());
+      const match = /Listening on (https?:\/\/\S+)/.exec(output());
       if (match?.[1] !== undefined) {
         clearTimeout(timer);
         resolvePromise(match[1]);

@@ -55,4 +55,49 @@ export const messages = {
   watchersUnsupported: () => 'Watchers are not supported by this server',
   notFound: () => 'Not found',
   internal: () => 'Internal server error',
+  // Backups (PROTOCOL.md §5, decisions 3 and 4).
+  backupQuotaExceeded: (limitMb: number, tier: string, totalSize: number) =>
+    limitMb === 0
+      ? `Size limit reached: your ${tier} plan does not include backups.`
+      : `Size limit reached: the backup is ${totalSize} bytes but your ${tier} plan allows ${limitMb} MiB (${limitMb * 1_048_576} bytes).`,
+  backupRequestTooLarge: (limitBytes: number) =>
+    `Request body too large: a backup chunk request may carry at most ${limitBytes} bytes. Send chunks of 10,000,000 bytes.`,
+  backupNotMultipart: () => 'backup/range expects a multipart/form-data body with text fields and the file part chunk_data',
+  backupBadField: (field: string, expected: string) => `Invalid ${field}: ${expected}`,
+  backupUnexpectedField: (field: string) =>
+    `Unexpected form field "${field}": backup/range takes file_hash, last_modify_ts, compression, total_size, upload_id and nonce`,
+  backupMissingFile: () => 'Missing the file part chunk_data holding the bytes of this chunk',
+  backupBadContentRange: (detail: string) => `Invalid Content-Range: ${detail}. Send "bytes <first>-<last>/<total_size>".`,
+  backupChunkTooLarge: (announced: number) =>
+    `The chunk_data part is larger than the ${announced} bytes its Content-Range announces. Nothing was stored.`,
+  backupChunkTooShort: (announced: number, received: number) =>
+    `The chunk_data part holds ${received} bytes but its Content-Range announces ${announced}. Nothing was stored.`,
+  backupChunkInterrupted: () => 'The chunk did not arrive completely. Nothing was stored; send the chunk again.',
+  backupFirstChunkOffset: () => 'The first chunk of an upload (without upload_id) must start at byte 0',
+  backupUnknownUpload: () =>
+    'Unknown or expired upload_id. Start the upload again from the first chunk, without upload_id.',
+  backupUploadReplaced: () =>
+    'This upload was replaced by a newer one from the same account (or removed). Start the upload again.',
+  backupUploadChanged: (field: string) =>
+    `${field} differs from the first chunk of this upload. Start a new upload to send a different file.`,
+  backupChunkOutOfOrder: (expectedStart: number, start: number) =>
+    start > expectedStart
+      ? `Chunk starts at byte ${start} but the upload has ${expectedStart} bytes: a gap. Send the chunk starting at byte ${expectedStart}.`
+      : `Chunk starts at byte ${start} but the upload already has ${expectedStart} bytes: an overlap. Send the chunk starting at byte ${expectedStart}.`,
+  backupHashMismatch: () =>
+    'The uploaded data does not match file_hash (standard base64 of its SHA-256). The upload was discarded and the previous backup kept.',
+  backupNotFound: () => 'No backup is stored for this account',
 } as const;
+
+/** `code` of the backup errors, so a client can tell them apart without parsing the text. */
+export const BackupErrorCode = {
+  QuotaExceeded: 'backup_quota_exceeded',
+  RequestTooLarge: 'backup_request_too_large',
+  InvalidChunk: 'backup_invalid_chunk',
+  UnknownUpload: 'backup_unknown_upload',
+  UploadReplaced: 'backup_upload_replaced',
+  OutOfOrder: 'backup_chunk_out_of_order',
+  HashMismatch: 'backup_hash_mismatch',
+  NotFound: 'backup_not_found',
+} as const;
+export type BackupErrorCode = (typeof BackupErrorCode)[keyof typeof BackupErrorCode];

@@ -76,3 +76,10 @@ export const SERVER_TIME_HEADER = 'x-server-time-ms';
 
 /** The chunk size the rotki app uploads with. */
 export const UPLOAD_CHUNK_SIZE = 10_000_000;
+
+/**
+ * Sent with a downloaded backup: `sha-256=:<standard base64>:` (RFC 9530), the
+ * stored `data_hash`, so a client can check the bytes it received. The rotki
+ * app ignores it.
+ */
+export const BACKUP_DIGEST_HEADER = 'repr-digest';

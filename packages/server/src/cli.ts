@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -18,6 +19,21 @@ class UsageError extends Error {}
 interface StoreOptions {
   data?: string;
   database?: string;
+}
+
+interface StartOptions extends StoreOptions, BlobStoreOptionValues {
+  host: string;
+  port: string;
+  siteUrl?: string;
+  nonceWindow: string;
+  failedSignatureLimit: string;
+  logLevel: string;
+  trustProxy?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  sessionTtl: string;
+  loginRateLimit: string;
+  webDir?: string;
 }
 
 interface JsonOption {
@@ -85,10 +101,10 @@ function credentialsText(c: ApiCredentials, regenerated: boolean): string {
   ].join('\n');
 }
 
-function positiveMonths(value: string): number {
-  const months = Number(value);
-  if (!/^\d+$/.test(value) || months < 1) throw new UsageError(`--months must be a whole number ≥ 1, got "${value}"`);
-  return months;
+function positiveInteger(option: string, value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < 1) throw new UsageError(`${option} must be a whole number ≥ 1, got "${value}"`);
+  return parsed;
 }
 
 export function buildProgram(): Command {
@@ -97,7 +113,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
 
-  storeOptions(
+  blobStoreOptions(storeOptions(
     program
       .command('start')
       .description('start the server and print the URLs it serves')
@@ -109,9 +125,25 @@ export function buildProgram(): Command {
           .env('ROTKI_PREMIUM_NONCE_WINDOW_SECONDS')
           .default('300'),
       )
+      .addOption(
+        new Option('--failed-signature-limit <n>', 'failed signatures per API key and minute before 429')
+          .env('ROTKI_PREMIUM_FAILED_SIGNATURE_LIMIT')
+          .default('20'),
+      )
       .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace').env('ROTKI_PREMIUM_LOG_LEVEL').default('info'))
-      .addOption(new Option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy').env('ROTKI_PREMIUM_TRUST_PROXY')),
-  ).action(async (options: StoreOptions & { host: string; port: string; siteUrl?: string; nonceWindow: string; logLevel: string; trustProxy?: boolean }) => {
+      .addOption(new Option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy').env('ROTKI_PREMIUM_TRUST_PROXY'))
+      .addOption(new Option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS directly').env('ROTKI_PREMIUM_TLS_CERT'))
+      .addOption(new Option('--tls-key <file>', 'PEM private key of --tls-cert').env('ROTKI_PREMIUM_TLS_KEY'))
+      .addOption(
+        new Option('--session-ttl <seconds>', 'how long a website login lasts').env('ROTKI_PREMIUM_SESSION_TTL_SECONDS').default('86400'),
+      )
+      .addOption(
+        new Option('--login-rate-limit <n>', 'website login and sign-up attempts per address in 15 minutes')
+          .env('ROTKI_PREMIUM_LOGIN_RATE_LIMIT')
+          .default('20'),
+      )
+      .addOption(new Option('--web-dir <dir>', 'the built website (default: packages/web/dist)').env('ROTKI_PREMIUM_WEB_DIR')),
+  )).action(async (options: StartOptions) => {
     const config = buildConfig({
       host: options.host,
       port: options.port,
@@ -119,8 +151,15 @@ export function buildProgram(): Command {
       databaseUrl: options.database,
       siteUrl: options.siteUrl,
       nonceWindowSeconds: options.nonceWindow,
+      failedSignatureLimit: options.failedSignatureLimit,
       logLevel: options.logLevel,
       trustProxy: options.trustProxy,
+      tlsCert: options.tlsCert,
+      tlsKey: options.tlsKey,
+      sessionTtlSeconds: options.sessionTtl,
+      loginRateLimit: options.loginRateLimit,
+      webDir: options.webDir,
+      backups: backupConfigInput(options),
     });
     const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
@@ -128,6 +167,7 @@ export function buildProgram(): Command {
       [
         `rotki premium is running (${server.ctx.store.dialect === 'sqlite' ? `SQLite at ${server.ctx.store.location}` : `PostgreSQL at ${server.ctx.store.location}`})`,
         `Listening on ${server.url}`,
+        `Website:      ${server.url}/`,
         `Premium API:  ${server.url}/api/1 and ${server.url}/nest/1`,
         `Health:       ${server.url}/health`,
         '',
@@ -147,10 +187,14 @@ export function buildProgram(): Command {
     process.once('SIGINT', () => stop('SIGINT'));
   });
 
-  storeOptions(program.command('migrate').description('create or update the database schema')).action(
-    async (options: StoreOptions) => {
+  jsonOption(storeOptions(program.command('migrate').description('create or update the database schema'))).action(
+    async (options: StoreOptions & JsonOption) => {
       await withContext(options, async (ctx) => {
-        process.stdout.write(`Database is up to date (${ctx.store.dialect} at ${ctx.store.location})\n`);
+        print(options.json, `Database is up to date (${ctx.store.dialect} at ${ctx.store.location})`, {
+          dialect: ctx.store.dialect,
+          location: ctx.store.location,
+          up_to_date: true,
+        });
       });
     },
   );
@@ -191,7 +235,7 @@ export function buildProgram(): Command {
         .option('--payment-reference <ref>', 'your reference for the payment'),
     ),
   ).action(async (options: StoreOptions & JsonOption & { username: string; tier: string; months: string; paymentReference?: string }) => {
-    const months = positiveMonths(options.months);
+    const months = positiveInteger('--months', options.months);
     await withContext(options, async (ctx) => {
       const owner = await requireAccount(ctx, options.username);
       const granted = await grantSubscription(ctx, owner.id, options.tier, months, options.paymentReference ?? null);
@@ -264,7 +308,7 @@ export function buildProgram(): Command {
   ).action(async (options: StoreOptions & JsonOption & { username: string; limit: string }) => {
     await withContext(options, async (ctx) => {
       const owner = await requireAccount(ctx, options.username);
-      const events = await listAuditEvents(ctx.store.db, owner.id, positiveMonths(options.limit));
+      const events = await listAuditEvents(ctx.store.db, owner.id, positiveInteger('--limit', options.limit));
       const text = events.map((e) => `${e.createdAt.toISOString()}  ${e.action.padEnd(24)} ${e.ip ?? '-'}  ${JSON.stringify(e.detail)}`).join('\n');
       print(options.json, text === '' ? 'No events' : text, {
         username: owner.username,
@@ -272,6 +316,8 @@ export function buildProgram(): Command {
       });
     });
   });
+
+  registerBackupCommands(admin, { storeOptions, jsonOption, print });
 
   return program;
 }

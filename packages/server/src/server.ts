@@ -1,11 +1,14 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ServerConfig, ServerSecrets } from './config/config.ts';
+import { readBackupTestHooks } from './config/backup-config.ts';
+import { defaultSiteUrl, type ServerConfig, type ServerSecrets } from './config/config.ts';
+import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from './domain/backups.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
 import { KeyRing, loadMasterKey } from './domain/keyring.ts';
 import { sweepReplayNonces } from './domain/replay-guard.ts';
-import { buildApp } from './http/app.ts';
+import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
@@ -22,6 +25,13 @@ export async function openContext(config: ServerConfig, secrets: ServerSecrets, 
   }
 }
 
+/** The configured blob store and the backup domain over it; `blobs.close()` when done. */
+export async function openBackups(ctx: DomainContext, config: ServerConfig, secrets: ServerSecrets, log?: BackupLog): Promise<Backups> {
+  const blobs = await openBlobStore(config.backups, secrets.s3SecretAccessKey);
+  const policy = { uploadTtlMs: config.backups.uploadTtlMs, ...readBackupTestHooks() };
+  return createBackups(ctx, blobs, log === undefined ? { policy } : { policy, log });
+}
+
 export interface RunningServer {
   app: FastifyInstance;
   ctx: DomainContext;
@@ -33,21 +43,44 @@ export interface RunningServer {
 const SWEEP_INTERVAL_MS = 60_000;
 
 export async function startServer(config: ServerConfig, secrets: ServerSecrets, logger: Logger): Promise<RunningServer> {
+  // Read first, so a wrong path fails the start before anything is opened.
+  const https =
+    config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
   const ctx = await openContext(config, secrets);
-  const app = await buildApp({ ctx, config, logger });
+  let backups: Backups;
+  try {
+    backups = await openBackups(ctx, config, secrets, logger.child({ module: 'backups' }));
+  } catch (error) {
+    await ctx.store.destroy();
+    throw error;
+  }
+  const sweepBackups = () =>
+    sweepBackupUploads(backups).catch((error: unknown) => logger.warn({ err: error }, 'backup upload sweep failed'));
+  // Uploads left open by a crash are removed at start-up once expired, then every minute.
+  await sweepBackups();
+  // Loaded here so that admin commands, which only open the context, do not load the HTTP stack.
+  const { buildApp } = await import('./http/app.ts');
+  const app = await buildApp({ ctx, config, logger, backups, ...(https === undefined ? {} : { https }) });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await app.close();
+    await backups.blobs.close();
     await ctx.store.destroy();
     throw error;
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const secure = https !== undefined;
+  if (config.port === 0 && config.siteUrl === defaultSiteUrl(config.host, 0, secure)) {
+    // The default site URL named port 0; messages must point at the port actually bound.
+    ctx.siteUrl = defaultSiteUrl(config.host, port, secure);
+  }
 
   const sweeper = setInterval(() => {
     sweepReplayNonces(ctx).catch((error: unknown) => logger.warn({ err: error }, 'replay sweep failed'));
+    void sweepBackups();
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
@@ -55,11 +88,12 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   return {
     app,
     ctx,
-    url: `http://${host}:${port}`,
+    url: `${secure ? 'https' : 'http'}://${host}:${port}`,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
         await app.close();
+        await backups.blobs.close();
         await ctx.store.destroy();
       })();
       return closing;

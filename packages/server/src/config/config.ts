@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { buildBackupConfig, type BackupConfigInput, type BackupStorageConfig } from './backup-config.ts';
 
 /** Everything the server reads from its options and environment, read once. */
 export interface ServerConfig {
@@ -10,17 +11,30 @@ export interface ServerConfig {
   /** Public address of the website, used in messages (device limit) and links. */
   siteUrl: string;
   nonceWindowMs: number;
-  /** Failed signatures allowed per API key and per client address in `failedSignatureWindowMs`. */
+  /** Failed signatures allowed per API key in `failedSignatureWindowMs` (a client address gets a multiple). */
   failedSignatureLimit: number;
   failedSignatureWindowMs: number;
   logLevel: string;
   /** Trust X-Forwarded-* from a reverse proxy. */
   trustProxy: boolean;
+  /** PEM certificate and key to serve HTTPS directly (PROTOCOL.md decision 11); null: plain HTTP, TLS at a proxy. */
+  tls: { certFile: string; keyFile: string } | null;
+  /** How long a website login lasts. */
+  sessionTtlMs: number;
+  /** Login and sign-up attempts allowed per client address in `loginRateWindowMs`. */
+  loginRateLimit: number;
+  loginRateWindowMs: number;
+  /** The built website (packages/web/dist); not served when the folder is missing. */
+  webDir: string;
+  /** Blob store and upload expiry. */
+  backups: BackupStorageConfig;
 }
 
 export interface ServerSecrets {
   /** `ROTKI_PREMIUM_MASTER_KEY`; when empty the key file in the data folder is used. */
   masterKey: string | undefined;
+  /** `ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY`, for the S3 blob store. */
+  s3SecretAccessKey?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -31,6 +45,10 @@ export const DEFAULTS = {
   failedSignatureLimit: 20,
   failedSignatureWindowSeconds: 60,
   logLevel: 'info',
+  sessionTtlSeconds: 24 * 60 * 60,
+  loginRateLimit: 20,
+  loginRateWindowSeconds: 15 * 60,
+  webDir: resolve(import.meta.dirname, '../../../web/dist'),
 } as const;
 
 export interface ConfigInput {
@@ -43,6 +61,12 @@ export interface ConfigInput {
   failedSignatureLimit?: number | string | undefined;
   logLevel?: string | undefined;
   trustProxy?: boolean | string | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  sessionTtlSeconds?: number | string | undefined;
+  loginRateLimit?: number | string | undefined;
+  webDir?: string | undefined;
+  backups?: BackupConfigInput | undefined;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -52,22 +76,43 @@ function integer(value: number | string | undefined, fallback: number, name: str
   return parsed;
 }
 
+/** The site URL when none is configured: the server's own address. */
+export function defaultSiteUrl(host: string, port: number, secure = false): string {
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `${secure ? 'https' : 'http'}://${displayHost.includes(':') ? `[${displayHost}]` : displayHost}:${port}`;
+}
+
+function tlsFiles(cert: string | undefined, key: string | undefined): ServerConfig['tls'] {
+  const certFile = cert ?? '';
+  const keyFile = key ?? '';
+  if (certFile === '' && keyFile === '') return null;
+  if (certFile === '' || keyFile === '') throw new Error('--tls-cert and --tls-key must be given together');
+  return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
 export function buildConfig(input: ConfigInput): ServerConfig {
   const host = input.host ?? DEFAULTS.host;
   const port = integer(input.port, DEFAULTS.port, 'port');
   if (port > 65535) throw new Error(`port must be at most 65535, got ${port}`);
-  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const dataDir = resolve(input.dataDir ?? DEFAULTS.dataDir);
+  const tls = tlsFiles(input.tlsCert, input.tlsKey);
   return Object.freeze({
     host,
     port,
-    dataDir: resolve(input.dataDir ?? DEFAULTS.dataDir),
+    dataDir,
     databaseUrl: input.databaseUrl ?? '',
-    siteUrl: (input.siteUrl ?? `http://${displayHost}:${port}`).replace(/\/+$/, ''),
+    siteUrl: (input.siteUrl ?? defaultSiteUrl(host, port, tls !== null)).replace(/\/+$/, ''),
     nonceWindowMs: integer(input.nonceWindowSeconds, DEFAULTS.nonceWindowSeconds, 'nonce window', 1) * 1000,
     failedSignatureLimit: integer(input.failedSignatureLimit, DEFAULTS.failedSignatureLimit, 'failed signature limit', 1),
     failedSignatureWindowMs: DEFAULTS.failedSignatureWindowSeconds * 1000,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
     trustProxy: input.trustProxy === true || input.trustProxy === 'true' || input.trustProxy === '1',
+    tls,
+    sessionTtlMs: integer(input.sessionTtlSeconds, DEFAULTS.sessionTtlSeconds, 'session lifetime', 1) * 1000,
+    loginRateLimit: integer(input.loginRateLimit, DEFAULTS.loginRateLimit, 'login rate limit', 1),
+    loginRateWindowMs: DEFAULTS.loginRateWindowSeconds * 1000,
+    webDir: resolve(input.webDir ?? DEFAULTS.webDir),
+    backups: buildBackupConfig(input.backups ?? {}, dataDir),
   });
 }
 
@@ -76,5 +121,5 @@ export function buildConfig(input: ConfigInput): ServerConfig {
  * Other options are read by the command line, which maps each to a variable.
  */
 export function readSecrets(env: NodeJS.ProcessEnv = process.env): ServerSecrets {
-  return { masterKey: env.ROTKI_PREMIUM_MASTER_KEY };
+  return { masterKey: env.ROTKI_PREMIUM_MASTER_KEY, s3SecretAccessKey: env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY };
 }

@@ -96,6 +96,25 @@ export async function getCredentials(ctx: DomainContext, accountId: number): Pro
   };
 }
 
+/** The pair shown to its owner on the website; every showing is audited. */
+export async function viewCredentials(ctx: DomainContext, accountId: number, source: AuditSource = {}): Promise<ApiCredentials> {
+  const pair = await getCredentials(ctx, accountId);
+  if (pair === null) throw notFound('No API credentials yet: click Create on your subscription page to generate them');
+  await recordAudit(ctx.store.db, ctx.clock, {
+    accountId,
+    action: 'credentials.viewed',
+    detail: { api_key_prefix: pair.apiKey.slice(0, 10), via: source.via ?? 'web' },
+    ip: source.ip ?? null,
+  });
+  return pair;
+}
+
+/** When the account's pair was created, without decrypting it; null before Create. */
+export async function credentialsCreatedAt(ctx: DomainContext, accountId: number): Promise<Date | null> {
+  const row = await ctx.store.db.selectFrom('api_credentials').select('created_at').where('account_id', '=', accountId).executeTakeFirst();
+  return row === undefined ? null : new Date(Number(row.created_at));
+}
+
 /** Everything a signed request needs about the key's owner, read in one query. */
 export interface Signer {
   accountId: number;
@@ -110,14 +129,8 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
   const row = await db
     .selectFrom('api_credentials')
     .innerJoin('accounts', 'accounts.id', 'api_credentials.account_id')
-    .leftJoin('subscriptions', (join) =>
-      join.on('subscriptions.id', '=', (eb) =>
-        eb
-          .selectFrom('subscriptions as latest')
-          .select((e) => e.fn.max('latest.id').as('id'))
-          .whereRef('latest.account_id', '=', 'api_credentials.account_id'),
-      ),
-    )
+    // The latest subscription is the current one: newest first, one row.
+    .leftJoin('subscriptions', 'subscriptions.account_id', 'api_credentials.account_id')
     .leftJoin('tiers', 'tiers.id', 'subscriptions.tier_id')
     .select([
       'api_credentials.account_id',
@@ -139,6 +152,8 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
       'tiers.monthly_price_cents',
     ])
     .where('api_credentials.api_key', '=', apiKey)
+    .orderBy('subscriptions.id', 'desc')
+    .limit(1)
     .executeTakeFirst();
   if (row === undefined) return null;
   const accountId = Number(row.account_id);

@@ -1,33 +1,49 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createServer as createHttpsServer } from 'node:https';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.ts';
+import { backupMetadata, createBackups, type Backups } from '../domain/backups.ts';
 import type { DomainContext } from '../domain/context.ts';
+import { openBlobStore } from '../store/blob-store.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import signedRequest from './plugins/signed-request.ts';
+import { backupApiRoutes } from './routes/backup-api.ts';
 import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
+import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
+import { websiteRoutes } from './routes/website.ts';
 
 export interface AppOptions {
   ctx: DomainContext;
   config: ServerConfig;
   logger: Logger;
   backupMetadata?: BackupMetadataSource;
+  /** Backup storage; default: the configured blob store (closed with the app). */
+  backups?: Backups;
+  /** PEM certificate and key: the app then answers HTTPS itself (PROTOCOL.md decision 11). */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /** Builds the whole HTTP application; it does not listen. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx, config } = options;
+  const tls = options.https;
+  const serverFactory: FastifyServerFactory | undefined =
+    tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     trustProxy: config.trustProxy,
     bodyLimit: PREMIUM_BODY_LIMIT,
     // The rotki app never follows our redirects on the API (PROTOCOL.md decision 11).
-    ignoreTrailingSlash: false,
+    routerOptions: { ignoreTrailingSlash: false },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...(serverFactory === undefined ? {} : { serverFactory }),
   });
 
   await app.register(errorHandler);
+  await app.register(securityHeaders);
   await app.register(rawBody, { getBodyLimit: PREMIUM_BODY_LIMIT });
   await app.register(signedRequest, {
     ctx,
@@ -35,10 +51,27 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     failedSignatureLimit: config.failedSignatureLimit,
     failedSignatureWindowMs: config.failedSignatureWindowMs,
   });
+  let backups = options.backups;
+  if (backups === undefined) {
+    const blobs = await openBlobStore(config.backups, undefined);
+    app.addHook('onClose', () => blobs.close());
+    backups = createBackups(ctx, blobs, { policy: { uploadTtlMs: config.backups.uploadTtlMs } });
+  }
+  const ownBackups = backups;
   await app.register(premiumApiRoutes, {
     ctx,
-    ...(options.backupMetadata === undefined ? {} : { backupMetadata: options.backupMetadata }),
+    backupMetadata: options.backupMetadata ?? ((accountId) => backupMetadata(ownBackups, accountId)),
   });
+  await app.register(backupApiRoutes, { backups });
+
+  await app.register(webApiRoutes, {
+    prefix: WEB_API_PREFIX,
+    ctx,
+    sessionTtlMs: config.sessionTtlMs,
+    loginRateLimit: config.loginRateLimit,
+    loginRateWindowMs: config.loginRateWindowMs,
+  });
+  await app.register(websiteRoutes, { webDir: config.webDir });
 
   app.get('/health', async () => ({ status: 'ok', database: ctx.store.dialect }));
   return app;

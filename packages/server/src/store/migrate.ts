@@ -1,12 +1,13 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
+import { backupsMigration } from './migrations/002-backups.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-init': initMigration(store.dialect) };
+      return { '001-init': initMigration(store.dialect), '002-backups': backupsMigration(store.dialect) };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BackupTable, BackupUploadTable } from './backups.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
 
@@ -104,4 +105,6 @@ export interface Database {
   devices: DeviceTable;
   audit_events: AuditEventTable;
   replay_nonces: ReplayNonceTable;
+  backups: BackupTable;
+  backup_uploads: BackupUploadTable;
 }

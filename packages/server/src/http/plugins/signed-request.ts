@@ -16,6 +16,7 @@ import type { DomainContext } from '../../domain/context.ts';
 import { touchDevice } from '../../domain/devices.ts';
 import { AuthFailure, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
+import { BodyError } from './raw-body.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -58,6 +59,20 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The parsed JSON body; `{}` when there is none. */
+function jsonBody(request: FastifyRequest): unknown {
+  if (request.method !== 'GET') return request.body ?? {};
+  // Fastify parses no GET body; the raw-body plugin kept the bytes (GET watchers sends `{}`),
+  // and what the signature covers must be what was sent.
+  const raw = request.rawBody;
+  if (raw === undefined || raw.length === 0) return {};
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw new BodyError(400, messages.invalidRequest('the body is not valid JSON'));
+  }
+}
+
 /** S and the decoded parameters, rebuilt per PROTOCOL.md §4.5. */
 function signedString(
   request: FastifyRequest,
@@ -74,9 +89,10 @@ function signedString(
       return { encoded: body, params: Object.fromEntries(new URLSearchParams(body.toString('utf8'))) };
     }
     case 'json': {
-      const body: unknown = request.body ?? {};
+      const body = jsonBody(request);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        throw new AuthFailure(AuthErrorCode.SignatureMismatch, messages.invalidRequest('the body must be a JSON object'));
+        // Malformed input, not a bad signature: a 400 that does not count toward the failure limit.
+        throw new BodyError(400, messages.invalidRequest('the body must be a JSON object'));
       }
       const entries = Object.entries(body as Record<string, PythonValue>);
       return { encoded: urlencode(entries), params: body as Record<string, unknown> };
@@ -86,9 +102,21 @@ function signedString(
   }
 }
 
+/**
+ * An address is shared by every subscriber behind one NAT or proxy, so it may
+ * fail this many times the per-key limit: one app with a wrong secret must not
+ * lock out the other keys behind its address, while guessing keys from one
+ * address is still slowed down.
+ */
+export const ADDRESS_LIMIT_FACTOR = 10;
+
 async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestOptions): Promise<void> {
   const { ctx } = options;
-  const limiter = new FailureLimiter(options.failedSignatureLimit, options.failedSignatureWindowMs);
+  const keyLimiter = new FailureLimiter(options.failedSignatureLimit, options.failedSignatureWindowMs);
+  const addressLimiter = new FailureLimiter(
+    options.failedSignatureLimit * ADDRESS_LIMIT_FACTOR,
+    options.failedSignatureWindowMs,
+  );
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint, failure: AuthFailure) {
     const now = ctx.clock.now();
@@ -97,9 +125,9 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
     }
     if (failure.isSignatureFailure) {
       const apiKey = header(request, API_KEY_HEADER) ?? '';
-      const keyLimited = limiter.recordFailure(`key:${apiKey}`, now);
-      const ipLimited = limiter.recordFailure(`ip:${request.ip}`, now);
-      if (keyLimited || ipLimited) {
+      const keyLimited = keyLimiter.recordFailure(apiKey, now);
+      const addressLimited = addressLimiter.recordFailure(request.ip, now);
+      if (keyLimited || addressLimited) {
         const signer = await ctx.store.db
           .selectFrom('api_credentials')
           .select('account_id')
@@ -123,7 +151,7 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
   function rateLimited(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
     const now = ctx.clock.now();
     const apiKey = header(request, API_KEY_HEADER) ?? '';
-    const wait = Math.max(limiter.retryAfterSeconds(`ip:${request.ip}`, now), limiter.retryAfterSeconds(`key:${apiKey}`, now));
+    const wait = Math.max(addressLimiter.retryAfterSeconds(request.ip, now), keyLimiter.retryAfterSeconds(apiKey, now));
     if (wait === 0) return null;
     return reply.code(429).header('retry-after', String(wait)).send({ error: messages.rateLimited(wait), code: 'rate_limited' });
   }

@@ -33,7 +33,8 @@ export const PREMIUM_BODY_LIMIT = 11 * 1024 * 1024;
 function signed(endpoint: PremiumEndpoint, namesCaller: boolean) {
   return {
     bodyLimit: PREMIUM_BODY_LIMIT,
-    config: { premium: { endpoint, namesCaller }, readGetBody: endpoint.transport === 'form' },
+    // GET bodies carry signed parameters on form routes and on GET watchers (`{}`).
+    config: { premium: { endpoint, namesCaller }, readGetBody: endpoint.transport === 'form' || endpoint.transport === 'json' },
   };
 }
 

@@ -1,0 +1,149 @@
+/**
+ * Backup transfer throughput: a random file uploaded and downloaded through
+ * the client SDK against a local server started here (SQLite, file blob
+ * store, data folder on the same disk), beside `cp` of the same file on the
+ * same disk in the same run. Prints MiB/s of each, the ratios, and the
+ * server's peak RSS growth during each transfer (VmRSS of the server process,
+ * sampled every 20 ms).
+ *
+ * The server makes every backup durable (fsync before the rename), and the
+ * client flushes the downloaded file before renaming it, so `cp` is measured
+ * twice: as is, and followed by an fsync of the copy (`cp` + `sync <file>`).
+ *
+ *   npx tsx bench/backup/run.ts [--size-mb 512] [--repeat 1] [--blob-store file|s3]
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PremiumClient } from '@rotki-premium/client';
+import { startS3Server, type S3Server } from '../../test-support/s3-server.ts';
+import { createSubscriber, createTestStorage, startServer } from '../../test-support/server-process.ts';
+
+const { values } = parseArgs({
+  options: {
+    'size-mb': { type: 'string', default: '512' },
+    repeat: { type: 'string', default: '1' },
+    'blob-store': { type: 'string', default: 'file' },
+  },
+});
+const sizeMiB = Number(values['size-mb']);
+const repeat = Number(values.repeat);
+const blobStore = values['blob-store'];
+if (blobStore !== 'file' && blobStore !== 's3') throw new Error('--blob-store must be file or s3');
+const size = sizeMiB * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+function rssKiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match?.[1] === undefined ? 0 : Number(match[1]);
+}
+
+/** Runs `work` while sampling the server's RSS; returns seconds taken and the peak RSS growth in MiB. */
+async function measure(pid: number, work: () => Promise<unknown>): Promise<{ seconds: number; rssGrowthMiB: number }> {
+  const baseline = rssKiB(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssKiB(pid));
+  }, 20);
+  const started = performance.now();
+  try {
+    await work();
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  peak = Math.max(peak, rssKiB(pid));
+  return { seconds, rssGrowthMiB: (peak - baseline) / 1024 };
+}
+
+function timeCommand(command: string, args: string[]): number {
+  const started = performance.now();
+  execFileSync(command, args, { stdio: 'inherit' });
+  return (performance.now() - started) / 1000;
+}
+
+/** Writes dirty pages out so that one measurement does not pay for the previous one's writes. */
+function settle(): void {
+  execFileSync('sync');
+}
+
+function best(results: number[]): number {
+  return Math.min(...results);
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'rotki-premium-bench-'));
+const source = join(scratch, 'backup.bin');
+const copy = join(scratch, 'copy.bin');
+const downloaded = join(scratch, 'downloaded.bin');
+
+// Random bytes, written in 8 MiB blocks so the generator itself stays small.
+const fd = openSync(source, 'w');
+for (let written = 0; written < size; written += 8 * MIB) writeSync(fd, randomBytes(Math.min(8 * MIB, size - written)));
+closeSync(fd);
+settle();
+
+let s3: S3Server | null = null;
+const storage = await createTestStorage('sqlite');
+let env: NodeJS.ProcessEnv = { ROTKI_PREMIUM_LOG_LEVEL: 'warn' };
+if (blobStore === 's3') {
+  s3 = await startS3Server();
+  await s3.createBucket('bench');
+  env = { ...env, ...s3.envFor('bench') };
+}
+const server = await startServer({ dialect: 'sqlite', dataDir: storage.dataDir, env });
+try {
+  const pid = server.process.pid;
+  if (pid === undefined) throw new Error('no server pid');
+  const subscriber = await createSubscriber(server, 'Advanced');
+  const client = new PremiumClient({ baseUrl: server.url, apiKey: subscriber.apiKey, apiSecret: subscriber.apiSecret, deviceIdentifier: null });
+
+  const cp: number[] = [];
+  const cpSync: number[] = [];
+  const upload: number[] = [];
+  const download: number[] = [];
+  let uploadRss = 0;
+  let downloadRss = 0;
+  for (let run = 0; run < repeat; run += 1) {
+    settle();
+    cp.push(timeCommand('cp', [source, copy]));
+    rmSync(copy);
+    settle();
+    cpSync.push(timeCommand('sh', ['-c', 'cp "$0" "$1" && sync "$1"', source, copy]));
+    rmSync(copy);
+    settle();
+
+    const up = await measure(pid, () => client.uploadBackup(source, { lastModifyTs: Math.floor(Date.now() / 1000) }));
+    upload.push(up.seconds);
+    uploadRss = Math.max(uploadRss, up.rssGrowthMiB);
+    settle();
+
+    const down = await measure(pid, () => client.downloadBackup(downloaded));
+    download.push(down.seconds);
+    downloadRss = Math.max(downloadRss, down.rssGrowthMiB);
+    if (!readFileSync(downloaded).subarray(0, MIB).equals(readFileSync(source).subarray(0, MIB))) throw new Error('downloaded bytes differ');
+    rmSync(downloaded);
+  }
+
+  const rate = (seconds: number) => sizeMiB / seconds;
+  const rows = [
+    ['cp', rate(best(cp))],
+    ['cp + fsync', rate(best(cpSync))],
+    ['upload (client SDK)', rate(best(upload))],
+    ['download (client SDK)', rate(best(download))],
+  ] as const;
+  console.log(`\nBackup transfer, ${sizeMiB} MiB random file, ${blobStore} blob store, SQLite, best of ${repeat}`);
+  for (const [name, value] of rows) console.log(`  ${name.padEnd(24)} ${value.toFixed(1).padStart(8)} MiB/s`);
+  console.log(`  upload / cp              ${(rate(best(upload)) / rate(best(cp))).toFixed(2)}   (target ≥ 0.50)`);
+  console.log(`  download / cp            ${(rate(best(download)) / rate(best(cp))).toFixed(2)}   (target ≥ 0.70)`);
+  console.log(`  upload / (cp + fsync)    ${(rate(best(upload)) / rate(best(cpSync))).toFixed(2)}`);
+  console.log(`  download / (cp + fsync)  ${(rate(best(download)) / rate(best(cpSync))).toFixed(2)}`);
+  console.log(`  server peak RSS growth   upload ${uploadRss.toFixed(1)} MiB, download ${downloadRss.toFixed(1)} MiB   (target ≤ 64)`);
+} finally {
+  await server.stop();
+  await storage.cleanup();
+  await s3?.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,383 @@
+import { rmSync, statSync } from 'node:fs';
+import { fetchUnlocks } from '@rotki-premium/client';
+import type { LastDataMetadata } from '@rotki-premium/protocol';
+import type { AppConfig } from './config.ts';
+import { AppError, texts } from './errors.ts';
+import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } from './local/settings.ts';
+import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
+import { reshapeCapabilities, type CapabilitiesView } from './premium/capabilities.ts';
+import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
+import { toAppError } from './premium/remote-errors.ts';
+import { SyncService, type SyncOutcome, type SyncProgress } from './sync/sync-service.ts';
+
+/** The answer to `sync_approval`: ask (default), pull the remote backup, or keep the local data. */
+export type SyncApproval = 'unknown' | 'yes' | 'no';
+
+/** Login stops to ask: the remote backup is newer than the local data (HTTP 300 in the local API). */
+export class SyncApprovalNeeded extends Error {
+  readonly payload: {
+    local_last_modified: number;
+    remote_last_modified: number;
+    local_size: number;
+    remote_size: number;
+  };
+
+  constructor(payload: SyncApprovalNeeded['payload']) {
+    super(texts.remoteNewer());
+    this.name = 'SyncApprovalNeeded';
+    this.payload = payload;
+  }
+}
+
+export interface LoginResult {
+  settings: UserSettings;
+  premium: PremiumStatus;
+  /** What happened with the remote backup at login, when anything did. */
+  sync: SyncOutcome | null;
+}
+
+export interface CreateUserInput {
+  name: string;
+  password: string;
+  premiumApiKey?: string | undefined;
+  premiumApiSecret?: string | undefined;
+  /** With keys: pull the remote backup into the new user (default true, as in rotki). */
+  syncDatabase?: boolean | undefined;
+}
+
+interface Session {
+  user: OpenUser;
+  premium: PremiumSession;
+  sync: SyncService;
+}
+
+export interface AppCoreOptions {
+  config: AppConfig;
+  userAgent: string;
+  now?: () => number;
+  /** One line per premium and sync event, for the app's log (never a key or secret). */
+  log?: (line: string) => void;
+}
+
+/**
+ * The app: at most one logged-in local user at a time, as in rotki, with its
+ * premium session and sync. The local REST API and the CLI both drive it.
+ */
+export class AppCore {
+  readonly config: AppConfig;
+  readonly #userAgent: string;
+  readonly #now: () => number;
+  readonly #log: (line: string) => void;
+  #session: Session | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #lastPeriodicCheck = 0;
+  #background: Promise<void> | null = null;
+  /** Set while a login, creation or logout is under way: they run one at a time. */
+  #switching = false;
+
+  constructor(options: AppCoreOptions) {
+    this.config = options.config;
+    this.#userAgent = options.userAgent;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.log ?? (() => {});
+  }
+
+  now(): number {
+    return this.#now();
+  }
+
+  #logPremium(event: string, status: PremiumStatus): void {
+    const state = status.premium_active ? `active (${status.plan ?? 'unknown'} plan)` : `off${status.message === null ? '' : `: ${status.message}`}`;
+    this.#log(`[${status.user}] ${event}: premium ${state}`);
+  }
+
+  #logFailure(user: string, event: string, error: unknown): void {
+    this.#log(`[${user}] ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  users(): { name: string; status: 'loggedin' | 'loggedout' }[] {
+    return listUsers(this.config.dataDir).map((name) => ({
+      name,
+      status: this.#session?.user.name === name ? 'loggedin' : 'loggedout',
+    }));
+  }
+
+  get loggedInUser(): string | null {
+    return this.#session?.user.name ?? null;
+  }
+
+  #requireSession(name?: string): Session {
+    if (this.#session === null) throw new AppError('not_logged_in', texts.notLoggedIn());
+    if (name !== undefined && this.#session.user.name !== name) {
+      throw new AppError('not_logged_in', `User ${name} is not the logged-in user`);
+    }
+    return this.#session;
+  }
+
+  #openSession(user: OpenUser): Session {
+    const premium = new PremiumSession(user, {
+      serverUrl: this.config.serverUrl,
+      siteUrl: this.config.siteUrl,
+      userAgent: this.#userAgent,
+      deviceName: this.config.deviceName,
+      now: this.#now,
+    });
+    return { user, premium, sync: new SyncService(user, premium, { now: this.#now, uploadIntervalMs: this.config.uploadIntervalMs }) };
+  }
+
+  async #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#switching) throw new AppError('already_logged_in', 'A login or logout is already under way');
+    this.#switching = true;
+    try {
+      return await work();
+    } finally {
+      this.#switching = false;
+    }
+  }
+
+  #ensureNoOtherSession(): void {
+    if (this.#session !== null) {
+      throw new AppError('already_logged_in', `User ${this.#session.user.name} is logged in. Log out first.`);
+    }
+  }
+
+  /** `PUT /api/1/users`: a new local user; with premium keys, activates premium and pulls the remote backup. */
+  createUser(input: CreateUserInput): Promise<LoginResult> {
+    return this.#exclusive(() => this.#createUser(input));
+  }
+
+  async #createUser(input: CreateUserInput): Promise<LoginResult> {
+    this.#ensureNoOtherSession();
+    const withKeys = (input.premiumApiKey ?? '') !== '' || (input.premiumApiSecret ?? '') !== '';
+    const user = await createUser(this.config.dataDir, input.name, input.password);
+    const session = this.#openSession(user);
+    let sync: SyncOutcome | null = null;
+    try {
+      if (withKeys) {
+        try {
+          await session.premium.setup(input.premiumApiKey ?? '', input.premiumApiSecret ?? '');
+        } catch (error) {
+          const failure = toAppError(error, session.premium.devicesUrl);
+          if (failure.kind === 'invalid_credentials_format') throw failure;
+          const prefix = failure.kind === 'device_limit' ? '' : 'Could not verify keys for the new account. ';
+          throw new AppError(failure.kind, `${prefix}${failure.message}`, failure.details);
+        }
+        if (input.syncDatabase !== false) {
+          try {
+            sync = await session.sync.pullForNewUser();
+          } catch (error) {
+            if (error instanceof AppError && error.kind === 'remote_password_mismatch') {
+              throw new AppError(error.kind, `Could not verify keys for the new account. ${error.message}`);
+            }
+            throw error;
+          }
+        }
+      }
+    } catch (error) {
+      session.sync.close();
+      user.close();
+      rmSync(userDir(this.config.dataDir, input.name), { recursive: true, force: true });
+      throw error;
+    }
+    this.#session = session;
+    this.#lastPeriodicCheck = this.#now();
+    return { settings: readSettings(user.db), premium: session.premium.status(), sync };
+  }
+
+  /**
+   * `POST /api/1/users/{name}`: opens the user, checks premium, and when the
+   * switch is on and the remote backup is newer, asks first (PROTOCOL.md §5.5).
+   */
+  login(name: string, password: string, approval: SyncApproval = 'unknown'): Promise<LoginResult> {
+    return this.#exclusive(() => this.#login(name, password, approval));
+  }
+
+  async #login(name: string, password: string, approval: SyncApproval): Promise<LoginResult> {
+    if (this.#session?.user.name === name) throw new AppError('already_logged_in', `User ${name} is already logged in`);
+    this.#ensureNoOtherSession();
+    const user = await openUser(this.config.dataDir, name, password);
+    const session = this.#openSession(user);
+    let sync: SyncOutcome | null = null;
+    try {
+      if (session.premium.hasCredentials) await session.premium.check('login');
+      const settings = readSettings(user.db);
+      if (session.premium.active && settings.premium_should_sync && approval !== 'no') {
+        const remote = await this.#remoteMetadata(session);
+        if (remote !== null && settings.last_write_ts < remote.last_modify_ts) {
+          if (approval === 'unknown') {
+            throw new SyncApprovalNeeded({
+              local_last_modified: settings.last_write_ts,
+              remote_last_modified: remote.last_modify_ts,
+              local_size: statSync(userDbPath(this.config.dataDir, name)).size,
+              remote_size: remote.data_size,
+            });
+          }
+          try {
+            sync = await session.sync.download(() => {});
+          } catch (error) {
+            // A wrong password stops the login; any other failure of this pull is only reported (as in rotki).
+            if (error instanceof AppError && error.kind === 'remote_password_mismatch') throw error;
+            sync = session.sync.lastOutcome;
+          }
+        }
+      }
+    } catch (error) {
+      session.sync.close();
+      user.close();
+      throw error;
+    }
+    this.#session = session;
+    this.#lastPeriodicCheck = this.#now();
+    if (session.premium.hasCredentials) this.#logPremium('login check', session.premium.status());
+    if (sync !== null) this.#log(`[${name}] ${sync.action} at login: ${sync.message}`);
+    return { settings: readSettings(user.db), premium: session.premium.status(), sync };
+  }
+
+  /** The remote metadata, or null when it cannot be read (then nothing is pulled, as in rotki). */
+  async #remoteMetadata(session: Session): Promise<LastDataMetadata | null> {
+    try {
+      return (await session.premium.client?.metadata()) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  logout(name?: string): Promise<void> {
+    return this.#exclusive(() => this.#logout(name));
+  }
+
+  async #logout(name?: string): Promise<void> {
+    const session = this.#requireSession(name);
+    await this.#background;
+    await session.sync.idle();
+    session.sync.close();
+    session.user.close();
+    this.#session = null;
+  }
+
+  async setPremiumCredentials(name: string, apiKey: string, apiSecret: string): Promise<PremiumStatus> {
+    const session = this.#requireSession(name);
+    try {
+      const status = await session.premium.setup(apiKey, apiSecret);
+      this.#lastPeriodicCheck = this.#now();
+      this.#logPremium('setup', status);
+      return status;
+    } catch (error) {
+      this.#logFailure(name, 'premium setup', error);
+      throw error;
+    }
+  }
+
+  /** Registers this device again with the stored pair (after it was removed). */
+  setupPremiumAgain(): Promise<PremiumStatus> {
+    return this.#requireSession().premium.setupAgain();
+  }
+
+  removePremium(): PremiumStatus {
+    const status = this.#requireSession().premium.remove();
+    this.#logPremium('credentials removed', status);
+    return status;
+  }
+
+  premiumStatus(): PremiumStatus & { sync: SyncProgress | null; last_sync: SyncOutcome | null } {
+    const session = this.#requireSession();
+    return { ...session.premium.status(), sync: session.sync.progress, last_sync: session.sync.lastOutcome };
+  }
+
+  async checkPremium(trigger: CheckTrigger = 'manual'): Promise<PremiumStatus> {
+    const status = await this.#requireSession().premium.check(trigger);
+    this.#logPremium(`${trigger} check`, status);
+    return status;
+  }
+
+  listDevices(): Promise<DeviceListView> {
+    return this.#requireSession().premium.listDevices();
+  }
+
+  renameDevice(identifier: string, name: string): Promise<void> {
+    return this.#requireSession().premium.renameDevice(identifier, name);
+  }
+
+  deleteDevice(identifier: string): Promise<void> {
+    return this.#requireSession().premium.deleteDevice(identifier);
+  }
+
+  /** `GET /api/1/premium/capabilities`: the plan's limits, or the Free ones with the public unlock table. */
+  async capabilities(): Promise<CapabilitiesView> {
+    const session = this.#requireSession();
+    if (session.premium.active) {
+      const limits = await session.premium.refreshLimits();
+      if (limits !== null) return reshapeCapabilities(limits, limits.unlocks);
+    }
+    try {
+      const { unlocks } = await fetchUnlocks({ baseUrl: this.config.serverUrl, userAgent: this.#userAgent });
+      return reshapeCapabilities(null, unlocks);
+    } catch (error) {
+      const failure = toAppError(error, session.premium.devicesUrl);
+      throw new AppError('remote_error', `Could not read the plans' capabilities from the rotki server. ${failure.message}`);
+    }
+  }
+
+  settings(): UserSettings {
+    return readSettings(this.#requireSession().user.db);
+  }
+
+  updateSettings(update: SettingsUpdate): UserSettings {
+    return updateSettings(this.#requireSession().user.db, update, this.#nowSeconds());
+  }
+
+  /** The open database of the logged-in user (for the data routes). */
+  userDb(): OpenUser['db'] {
+    return this.#requireSession().user.db;
+  }
+
+  async sync(action: 'upload' | 'download', onProgress: (progress: SyncProgress) => void = () => {}): Promise<SyncOutcome> {
+    const session = this.#requireSession();
+    try {
+      const outcome = await (action === 'upload' ? session.sync.upload(onProgress) : session.sync.download(onProgress));
+      this.#log(`[${session.user.name}] ${action}: ${outcome.message}`);
+      return outcome;
+    } catch (error) {
+      this.#logFailure(session.user.name, action, error);
+      throw error;
+    }
+  }
+
+  /** One pass of the background work: the hourly premium check, then the automatic upload. */
+  async tick(): Promise<void> {
+    const session = this.#session;
+    if (session === null) return;
+    const now = this.#now();
+    if (session.premium.hasCredentials && now - this.#lastPeriodicCheck >= this.config.checkIntervalMs) {
+      this.#lastPeriodicCheck = now;
+      this.#logPremium('hourly check', await session.premium.check('periodic'));
+    }
+    const upload = await session.sync.maybeAutoUpload();
+    if (upload !== null) this.#log(`[${session.user.name}] automatic upload: ${upload.message}`);
+  }
+
+  /** Starts the background work; the first premium check is the one at login. */
+  startBackground(tickMs = 60_000): void {
+    this.#lastPeriodicCheck = this.#now();
+    this.#timer = setInterval(() => {
+      if (this.#background !== null) return;
+      this.#background = this.tick()
+        .catch((error: unknown) => this.#log(`background task failed: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => {
+          this.#background = null;
+        });
+    }, Math.min(tickMs, this.config.checkIntervalMs));
+    this.#timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#background;
+    if (this.#session !== null) await this.#logout();
+  }
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppCore } from '../../app-core.ts';
+import { ok } from '../envelope.ts';
+
+const SyncBody = z.object({ action: z.enum(['upload', 'download']) });
+const RenameBody = z.object({ device_identifier: z.string().min(1), device_name: z.string() });
+const DeleteBody = z.object({ device_identifier: z.string().min(1) });
+
+/** Premium for the logged-in user: status, removal, sync, devices and capabilities. */
+export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppCore }): Promise<void> {
+  app.get('/api/1/premium/status', async () => {
+    const status = core.premiumStatus();
+    return ok(status, status.message ?? '');
+  });
+
+  /** Runs the hourly check now (the UI's "Check now"). */
+  app.post('/api/1/premium/status', async () => {
+    const status = await core.checkPremium('manual');
+    return ok(status, status.message ?? '');
+  });
+
+  app.delete('/api/1/premium', async () => {
+    const status = core.removePremium();
+    return ok(true, status.message ?? '');
+  });
+
+  app.put('/api/1/premium/sync', async (request) => {
+    const { action } = SyncBody.parse(request.body);
+    const outcome = await core.sync(action);
+    return ok(outcome.result, outcome.message);
+  });
+
+  app.get('/api/1/premium/devices', async () => ok(await core.listDevices()));
+
+  /** Registers this device again with the stored pair ("Setup again" after it was removed). */
+  app.put('/api/1/premium/devices', async () => {
+    const status = await core.setupPremiumAgain();
+    return ok(status, status.message ?? '');
+  });
+
+  app.patch('/api/1/premium/devices', async (request) => {
+    const body = RenameBody.parse(request.body);
+    await core.renameDevice(body.device_identifier, body.device_name);
+    return ok(true);
+  });
+
+  app.delete('/api/1/premium/devices', async (request) => {
+    const body = DeleteBody.parse(request.body);
+    await core.deleteDevice(body.device_identifier);
+    return ok(true);
+  });
+
+  app.get('/api/1/premium/capabilities', async () => ok(await core.capabilities()));
+}

@@ -1,0 +1,314 @@
+import { PremiumClient, defaultDeviceName, deviceIdentifier } from '@rotki-premium/client';
+import { decodeApiSecret, type DeviceList, type UserLimits } from '@rotki-premium/protocol';
+import { AppError, texts, type AppErrorKind } from '../errors.ts';
+import { deleteCredentials, loadCredentials, saveCredentials, type PremiumCredentials } from '../local/credentials.ts';
+import type { OpenUser } from '../local/user-store.ts';
+import { toAppError } from './remote-errors.ts';
+
+/** Where the premium server and its website are, and how this app talks to them. */
+export interface PremiumEnvironment {
+  /** The premium API, e.g. `http://127.0.0.1:4243`. */
+  serverUrl: string;
+  /** The subscriber website (served by the same server by default). */
+  siteUrl: string;
+  userAgent: string;
+  /** The name a new registration uses; null: this computer's host name. */
+  deviceName: string | null;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+}
+
+/** Why premium is off (or was refused), for the UI to pick its wording and actions. */
+export type PremiumReason = Extract<
+  AppErrorKind,
+  'key_rejected' | 'subscription_inactive' | 'device_removed' | 'device_limit' | 'server_unreachable' | 'remote_error'
+>;
+
+const REASONS: ReadonlySet<string> = new Set<PremiumReason>([
+  'key_rejected',
+  'subscription_inactive',
+  'device_removed',
+  'device_limit',
+  'server_unreachable',
+  'remote_error',
+]);
+
+/** Failures that end premium at once; the others (network) are tolerated for a while. */
+const FATAL: ReadonlySet<string> = new Set<PremiumReason>(['key_rejected', 'subscription_inactive', 'device_removed']);
+
+/** The hourly check tolerates this many failures in a row to reach the server before premium goes off. */
+export const UNREACHABLE_TOLERANCE = 3;
+
+export interface PremiumStatus {
+  user: string;
+  premium_active: boolean;
+  has_credentials: boolean;
+  /** The start of the stored API key, enough to tell pairs apart. */
+  api_key_hint: string | null;
+  plan: string | null;
+  limit_of_devices: number | null;
+  max_backup_size_mb: number | null;
+  message: string | null;
+  reason: PremiumReason | null;
+  /** Unix seconds of the last check with the server. */
+  last_check_ts: number | null;
+  current_device_id: string;
+  server_url: string;
+  subscription_url: string;
+  devices_url: string;
+}
+
+export type CheckTrigger = 'login' | 'periodic' | 'manual';
+
+export interface DeviceListView extends DeviceList {
+  current_device_id: string;
+}
+
+function keyHint(apiKey: string): string {
+  return apiKey.length <= 10 ? apiKey : `${apiKey.slice(0, 10)}…`;
+}
+
+/**
+ * Premium for one logged-in local user: activation (check, then register
+ * the device), the periodic re-check, devices and limits. Credentials are
+ * stored only once the server accepted them, so a rejected replacement
+ * leaves the previous pair in place.
+ */
+export class PremiumSession {
+  readonly #user: OpenUser;
+  readonly #env: PremiumEnvironment;
+  readonly deviceId: string;
+  #credentials: PremiumCredentials | null;
+  #client: PremiumClient | null = null;
+  /** After a device-limit refusal: the refused pair, to list and remove devices from the dialog. */
+  #pending: PremiumClient | null = null;
+  #limits: UserLimits | null = null;
+  #active = false;
+  #reason: PremiumReason | null = null;
+  #message: string | null = null;
+  #lastCheckTs: number | null = null;
+  #unreachableStreak = 0;
+
+  constructor(user: OpenUser, env: PremiumEnvironment) {
+    this.#user = user;
+    this.#env = env;
+    // The device id is keyed by the local user name, as the rotki app keys it by its profile name.
+    this.deviceId = deviceIdentifier(user.name);
+    this.#credentials = loadCredentials(user.db, user.key);
+  }
+
+  get active(): boolean {
+    return this.#active;
+  }
+
+  get limits(): UserLimits | null {
+    return this.#active ? this.#limits : null;
+  }
+
+  get hasCredentials(): boolean {
+    return this.#credentials !== null;
+  }
+
+  /** The client of the active subscription; null while premium is off. */
+  get client(): PremiumClient | null {
+    return this.#active ? this.#client : null;
+  }
+
+  get devicesUrl(): string {
+    return `${this.#env.siteUrl}/home/devices`;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#env.now() / 1000);
+  }
+
+  #makeClient(credentials: PremiumCredentials, device: string | null): PremiumClient {
+    return new PremiumClient({
+      baseUrl: this.#env.serverUrl,
+      apiKey: credentials.apiKey,
+      apiSecret: credentials.apiSecret,
+      deviceIdentifier: device,
+      userAgent: this.#env.userAgent,
+      clock: this.#env.now,
+    });
+  }
+
+  #activate(client: PremiumClient, limits: UserLimits): void {
+    this.#client = client;
+    this.#limits = limits;
+    this.#active = true;
+    this.#reason = null;
+    this.#message = texts.active();
+    this.#unreachableStreak = 0;
+    this.#lastCheckTs = this.#nowSeconds();
+  }
+
+  #deactivate(reason: PremiumReason | null, message: string | null): void {
+    this.#active = false;
+    this.#client = null;
+    this.#limits = null;
+    this.#reason = reason;
+    this.#message = message;
+  }
+
+  /** A refusal seen on any call ends premium when it means the key, subscription or device is gone. */
+  #noteFailure(error: AppError): AppError {
+    if (this.#active && FATAL.has(error.kind)) this.#deactivate(error.kind as PremiumReason, error.message);
+    return error;
+  }
+
+  /**
+   * Setup / Replace: format check before any network call, then check and
+   * register this device, then read the plan. Stores the pair only on success.
+   */
+  async setup(apiKey: string, apiSecret: string): Promise<PremiumStatus> {
+    const credentials = { apiKey: apiKey.trim(), apiSecret: apiSecret.trim() };
+    if (credentials.apiKey === '' || decodeApiSecret(credentials.apiSecret) === null) {
+      throw new AppError('invalid_credentials_format', texts.invalidFormat());
+    }
+    let client: PremiumClient;
+    try {
+      client = this.#makeClient(credentials, this.deviceId);
+      await client.authenticateDevice({ name: this.#env.deviceName ?? defaultDeviceName() });
+      const limits = await client.limits();
+      saveCredentials(this.#user.db, this.#user.key, credentials, this.#nowSeconds());
+      this.#credentials = credentials;
+      this.#pending = null;
+      this.#activate(client, limits);
+      return this.status();
+    } catch (error) {
+      const failure = toAppError(error, this.devicesUrl);
+      this.#pending = failure.kind === 'device_limit' ? this.#makeClient(credentials, null) : null;
+      this.#lastCheckTs = this.#nowSeconds();
+      if (!this.#active) {
+        this.#reason = REASONS.has(failure.kind) ? (failure.kind as PremiumReason) : null;
+        this.#message = failure.message;
+      }
+      throw failure;
+    }
+  }
+
+  /** "Setup again" after the device was removed: registers this device with the stored pair. */
+  async setupAgain(): Promise<PremiumStatus> {
+    if (this.#credentials === null) throw new AppError('premium_not_set_up', texts.premiumNotSetUp());
+    return this.setup(this.#credentials.apiKey, this.#credentials.apiSecret);
+  }
+
+  /**
+   * The check at login, every hour and on demand: is this device still
+   * registered and the key still accepted? A removed device is not
+   * registered again behind the user's back: premium goes off with a message
+   * and Setup registers it again.
+   */
+  async check(trigger: CheckTrigger): Promise<PremiumStatus> {
+    if (this.#credentials === null) {
+      this.#deactivate(null, null);
+      return this.status();
+    }
+    const client = this.#client ?? this.#makeClient(this.#credentials, this.deviceId);
+    try {
+      const registered = await client.checkDevice();
+      this.#lastCheckTs = this.#nowSeconds();
+      if (!registered) {
+        this.#deactivate('device_removed', texts.deviceRemoved());
+        return this.status();
+      }
+      this.#activate(client, await client.limits());
+    } catch (error) {
+      const failure = toAppError(error, this.devicesUrl);
+      this.#lastCheckTs = this.#nowSeconds();
+      if (!FATAL.has(failure.kind)) {
+        this.#unreachableStreak += 1;
+        if (trigger === 'periodic' && this.#active && this.#unreachableStreak < UNREACHABLE_TOLERANCE) {
+          this.#message = `${failure.message} Premium stays on; the next check is in an hour.`;
+          return this.status();
+        }
+      }
+      this.#deactivate(REASONS.has(failure.kind) ? (failure.kind as PremiumReason) : 'remote_error', failure.message);
+    }
+    return this.status();
+  }
+
+  /** DELETE /api/1/premium: forget the pair here. No server call; the device stays registered there. */
+  remove(): PremiumStatus {
+    deleteCredentials(this.#user.db);
+    this.#credentials = null;
+    this.#pending = null;
+    this.#deactivate(null, 'rotki Premium credentials were removed from this user.');
+    return this.status();
+  }
+
+  /** The client to manage devices with: the active one, else the stored or refused pair naming no device. */
+  #deviceClient(): PremiumClient {
+    if (this.#active && this.#client !== null) return this.#client;
+    if (this.#pending !== null) return this.#pending;
+    if (this.#credentials !== null) return this.#makeClient(this.#credentials, null);
+    throw new AppError('premium_not_set_up', texts.premiumNotSetUp());
+  }
+
+  async listDevices(): Promise<DeviceListView> {
+    try {
+      const list = await this.#deviceClient().devices();
+      return { ...list, current_device_id: this.deviceId };
+    } catch (error) {
+      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+    }
+  }
+
+  async renameDevice(identifier: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    if ([...trimmed].length < 1 || [...trimmed].length > 100) {
+      throw new AppError('invalid_input', 'A device name has 1 to 100 characters');
+    }
+    try {
+      await this.#deviceClient().renameDevice(identifier, trimmed);
+    } catch (error) {
+      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+    }
+  }
+
+  async deleteDevice(identifier: string): Promise<void> {
+    if (identifier === this.deviceId) throw new AppError('current_device', texts.currentDevice());
+    try {
+      await this.#deviceClient().deleteDevice(identifier);
+    } catch (error) {
+      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+    }
+  }
+
+  /** Fresh limits from the server while premium is on. */
+  async refreshLimits(): Promise<UserLimits | null> {
+    if (!this.#active || this.#client === null) return null;
+    try {
+      this.#limits = await this.#client.limits();
+      return this.#limits;
+    } catch (error) {
+      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+    }
+  }
+
+  /** Lets other parts (sync) report a refusal so premium goes off when the key or device is gone. */
+  noteFailure(error: AppError): AppError {
+    return this.#noteFailure(error);
+  }
+
+  status(): PremiumStatus {
+    const limits = this.limits;
+    return {
+      user: this.#user.name,
+      premium_active: this.#active,
+      has_credentials: this.#credentials !== null,
+      api_key_hint: this.#credentials === null ? null : keyHint(this.#credentials.apiKey),
+      plan: limits?.current_tier ?? null,
+      limit_of_devices: limits?.limit_of_devices ?? null,
+      max_backup_size_mb: limits?.max_backup_size_mb ?? null,
+      message: this.#message,
+      reason: this.#reason,
+      last_check_ts: this.#lastCheckTs,
+      current_device_id: this.deviceId,
+      server_url: this.#env.serverUrl,
+      subscription_url: `${this.#env.siteUrl}/home/subscription`,
+      devices_url: this.devicesUrl,
+    };
+  }
+}

@@ -1,0 +1,241 @@
+import { createHash } from 'node:crypto';
+import type { PremiumClient } from '@rotki-premium/client';
+import { AppError, texts } from '../errors.ts';
+import { loadCredentials } from '../local/credentials.ts';
+import { readSettings } from '../local/settings.ts';
+import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
+import { userDir, type OpenUser } from '../local/user-store.ts';
+import type { PremiumSession } from '../premium/premium-session.ts';
+import { toAppError } from '../premium/remote-errors.ts';
+import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
+import { downloadBlob, uploadBlob } from './transfer.ts';
+
+export type SyncPhase = 'exporting' | 'encrypting' | 'uploading' | 'downloading' | 'decrypting' | 'replacing';
+
+/** Where a running upload or download is, for the UI and the CLI progress bar. */
+export interface SyncProgress {
+  action: 'upload' | 'download';
+  phase: SyncPhase;
+  /** 1-based chunk being sent; 0 before the first. */
+  chunk: number;
+  total_chunks: number;
+  bytes: number;
+  total_bytes: number;
+}
+
+export interface SyncOutcome {
+  action: 'upload' | 'download';
+  /** rotki's `result`: false when nothing was transferred (no backup, not allowed, skipped). */
+  result: boolean;
+  message: string;
+  /** Unix seconds. */
+  finished_at: number;
+  bytes?: number;
+  chunks?: number;
+  /** Where the replaced database was kept (download). */
+  kept_backup?: string;
+}
+
+type Connection = PremiumClient['connection'];
+
+const LAST_UPLOAD_ATTEMPT = 'last_data_upload_ts';
+
+export interface SyncOptions {
+  now: () => number;
+  uploadIntervalMs: number;
+}
+
+/**
+ * Upload and download of the user's database (PROTOCOL.md §5.5): export →
+ * zlib → AES-256-GCM with the password-derived key → chunked upload, and the
+ * reverse with an integrity check and an atomic swap. One transfer at a time.
+ */
+export class SyncService {
+  readonly #user: OpenUser;
+  readonly #premium: PremiumSession;
+  readonly #options: SyncOptions;
+  #running: Promise<SyncOutcome> | null = null;
+  #progress: SyncProgress | null = null;
+  #lastOutcome: SyncOutcome | null = null;
+  #closed = false;
+
+  constructor(user: OpenUser, premium: PremiumSession, options: SyncOptions) {
+    this.#user = user;
+    this.#premium = premium;
+    this.#options = options;
+  }
+
+  get progress(): SyncProgress | null {
+    return this.#progress;
+  }
+
+  get lastOutcome(): SyncOutcome | null {
+    return this.#lastOutcome;
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#options.now() / 1000);
+  }
+
+  /** Waits for a running transfer to end. */
+  async idle(): Promise<void> {
+    await this.#running?.catch(() => {});
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #exclusive(action: 'upload' | 'download', work: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
+    if (this.#running !== null) throw new AppError('sync_in_progress', 'A sync is already running. Wait for it to finish.');
+    if (this.#closed) throw new AppError('not_logged_in', texts.notLoggedIn());
+    const run = (async () => {
+      try {
+        const outcome = await work();
+        this.#lastOutcome = outcome;
+        return outcome;
+      } catch (error) {
+        const failure = error instanceof AppError ? error : toAppError(error, this.#premium.devicesUrl);
+        this.#premium.noteFailure(failure);
+        this.#lastOutcome = { action, result: false, message: failure.message, finished_at: this.#nowSeconds() };
+        throw failure;
+      } finally {
+        this.#progress = null;
+        this.#running = null;
+      }
+    })();
+    this.#running = run;
+    return run;
+  }
+
+  #report(progress: SyncProgress, listener: (p: SyncProgress) => void): void {
+    this.#progress = progress;
+    listener(progress);
+  }
+
+  #client() {
+    const client = this.#premium.client;
+    if (client === null) throw new AppError('premium_not_set_up', 'Upload failed. rotki Premium is not active for this user.');
+    return client;
+  }
+
+  /** Manual upload: no timestamp or size comparison (PROTOCOL.md §5.5), but the plan must allow a backup. */
+  upload(onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+    return this.#exclusive('upload', async () => {
+      const client = this.#client();
+      const limits = this.#premium.limits;
+      if (limits === null || limits.max_backup_size_mb <= 0) {
+        throw new AppError('upload_not_allowed', texts.uploadNotAllowed(limits?.current_tier ?? 'current'));
+      }
+      return this.#doUpload(client.connection, onProgress);
+    });
+  }
+
+  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+    const base = { action: 'upload' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
+    this.#report({ ...base, phase: 'exporting' }, onProgress);
+    const lastModifyTs = readSettings(this.#user.db).last_write_ts;
+    const plain = await exportDatabase(this.#user);
+    this.#report({ ...base, phase: 'encrypting' }, onProgress);
+    const blob = await encryptBackup(plain, this.#user.password);
+    return this.#sendBlob(connection, blob, lastModifyTs, onProgress);
+  }
+
+  async #sendBlob(connection: Connection, blob: Buffer, lastModifyTs: number, onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+    setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
+    const chunks = await uploadBlob(
+      connection,
+      blob,
+      lastModifyTs,
+      (chunk, total, bytes) =>
+      this.#report(
+        { action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length },
+        onProgress,
+      ),
+      userDir(this.#user.dataDir, this.#user.name),
+    );
+    return {
+      action: 'upload',
+      result: true,
+      message: `Backup uploaded: ${blob.length} bytes in ${chunks} chunk${chunks === 1 ? '' : 's'}.`,
+      finished_at: this.#nowSeconds(),
+      bytes: blob.length,
+      chunks,
+    };
+  }
+
+  /** Manual download (and the approved pull at login): replaces the local database unconditionally. */
+  download(onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+    return this.#exclusive('download', async () => {
+      const client = this.#client();
+      const base = { action: 'download' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
+      this.#report({ ...base, phase: 'downloading' }, onProgress);
+      const blob = await downloadBlob(client.connection, (bytes, total) =>
+        this.#report({ ...base, phase: 'downloading', bytes, total_bytes: total }, onProgress),
+      userDir(this.#user.dataDir, this.#user.name),
+      );
+      if (blob === null) return { action: 'download', result: false, message: texts.noRemoteBackup(), finished_at: this.#nowSeconds() };
+      this.#report({ ...base, phase: 'decrypting', bytes: blob.length, total_bytes: blob.length }, onProgress);
+      const sqlite = await decryptBackup(blob, this.#user.password);
+      this.#report({ ...base, phase: 'replacing', bytes: blob.length, total_bytes: blob.length }, onProgress);
+      const keep = loadCredentials(this.#user.db, this.#user.key);
+      const kept = await replaceDatabase(this.#user, sqlite, keep, this.#options.now());
+      return {
+        action: 'download',
+        result: true,
+        message: `Downloaded the backup from the rotki server (${blob.length} bytes). The previous local database was kept as ${kept}.`,
+        finished_at: this.#nowSeconds(),
+        bytes: blob.length,
+        kept_backup: kept,
+      };
+    });
+  }
+
+  /** A new user created with keys pulls whatever the server has (PROTOCOL.md §5.5); no backup is fine. */
+  async pullForNewUser(): Promise<SyncOutcome | null> {
+    if (this.#premium.client === null) return null;
+    return this.download(() => {});
+  }
+
+  /**
+   * The automatic upload, at most once an hour while the switch is on and the
+   * plan allows a backup. Skips, as rotki does, when the remote is newer or
+   * bigger. Returns null when it did not try.
+   */
+  async maybeAutoUpload(): Promise<SyncOutcome | null> {
+    const client = this.#premium.client;
+    const limits = this.#premium.limits;
+    if (client === null || limits === null || limits.max_backup_size_mb <= 0 || this.#running !== null || this.#closed) return null;
+    const settings = readSettings(this.#user.db);
+    if (!settings.premium_should_sync) return null;
+    const lastAttempt = Number(getCache(this.#user.db, LAST_UPLOAD_ATTEMPT) ?? '0');
+    if (this.#options.now() - lastAttempt * 1000 <= this.#options.uploadIntervalMs) return null;
+
+    const skipped = (message: string): SyncOutcome => {
+      setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
+      const outcome: SyncOutcome = { action: 'upload', result: false, message, finished_at: this.#nowSeconds() };
+      this.#lastOutcome = outcome;
+      return outcome;
+    };
+    const problem = checkIntegrity(this.#user.db);
+    if (problem !== null) return skipped(`Local database check failed: ${problem}`);
+    let remote;
+    try {
+      remote = await client.metadata();
+    } catch (error) {
+      this.#premium.noteFailure(toAppError(error, this.#premium.devicesUrl));
+      return skipped('Fetching metadata error');
+    }
+    if (settings.last_write_ts <= remote.last_modify_ts) return skipped('Remote database is more recent than local');
+
+    return this.#exclusive('upload', async () => {
+      const plain = await exportDatabase(this.#user);
+      const blob = await encryptBackup(plain, this.#user.password);
+      if (createHash('sha256').update(blob).digest('base64') === remote.data_hash) return skipped('Remote database is up to date');
+      if (blob.length < remote.data_size && settings.ask_user_upon_size_discrepancy) {
+        return skipped('Remote database bigger than the local one');
+      }
+      return this.#sendBlob(client.connection, blob, settings.last_write_ts, () => {});
+    }).catch((error: unknown) => skipped(error instanceof Error ? error.message : String(error)));
+  }
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildConfig, DEFAULT_PORT, DEFAULT_SERVER_URL } from '../src/config.ts';
+import { createUser } from '../src/local/user-store.ts';
+import { FREE_LIMITS, reshapeCapabilities } from '../src/premium/capabilities.ts';
+import { PremiumSession } from '../src/premium/premium-session.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('config', () => {
+  it('defaults to port 4242, the local server and loopback', () => {
+    const config = buildConfig({ data: '/tmp/x' }, {});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: DEFAULT_PORT, serverUrl: DEFAULT_SERVER_URL, siteUrl: DEFAULT_SERVER_URL });
+    expect(buildConfig({}, { ROTKI_PREMIUM_APP_DATA: '/tmp/y' }).dataDir).toBe('/tmp/y');
+    expect(buildConfig({ server: 'https://premium.example.org/' }, {}).serverUrl).toBe('https://premium.example.org');
+    expect(() => buildConfig({ server: 'ftp://x' }, {})).toThrow(/http/);
+    expect(() => buildConfig({ port: '70000' }, {})).toThrow(/port/);
+  });
+});
+
+describe('capabilities', () => {
+  it('gives the Free limits with every flag off and the unlock hints', () => {
+    const view = reshapeCapabilities(null, { graphs_view: 'Basic' });
+    expect(view).toMatchObject(FREE_LIMITS);
+    expect(view.graphs_view).toEqual({ enabled: false, minimum_tier: 'Basic' });
+    expect(view.mcp).toEqual({ enabled: false, minimum_tier: null });
+  });
+});
+
+describe('premium setup without a network', () => {
+  it('refuses a malformed pair before any call (the server address leads nowhere)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-app-unit-'));
+    dirs.push(dataDir);
+    const user = await createUser(dataDir, 'ivy', 'pw');
+    const session = new PremiumSession(user, {
+      serverUrl: 'http://127.0.0.1:9',
+      siteUrl: 'http://127.0.0.1:9',
+      userAgent: 'test',
+      deviceName: null,
+      now: Date.now,
+    });
+    for (const [key, secret] of [
+      ['', 'AAAA'],
+      ['rpk_x', ''],
+      ['rpk_x', 'not base64'],
+      ['rpk_x', 'AAA'],
+      ['rpk_x', 'QUJD-_=='],
+    ] as const) {
+      await expect(session.setup(key, secret)).rejects.toMatchObject({
+        kind: 'invalid_credentials_format',
+        message: 'Given API Key/Secret pair format is invalid',
+      });
+    }
+    expect(session.status()).toMatchObject({ premium_active: false, has_credentials: false });
+    user.close();
+  });
+});

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/** The local API's answers, as this UI reads them. A schema and its type share a name. */
+
+export const Users = z.record(z.string(), z.enum(['loggedin', 'loggedout']));
+export type Users = z.infer<typeof Users>;
+
+export const Device = z.object({
+  device_identifier: z.string(),
+  device_name: z.string(),
+  platform: z.string(),
+  user: z.string(),
+  last_seen_at: z.number(),
+  created_at: z.number(),
+});
+export type Device = z.infer<typeof Device>;
+
+export const DeviceList = z.object({ devices: z.array(Device), limit: z.number(), current_device_id: z.string() });
+export type DeviceList = z.infer<typeof DeviceList>;
+
+export const SyncProgress = z.object({
+  action: z.enum(['upload', 'download']),
+  phase: z.string(),
+  chunk: z.number(),
+  total_chunks: z.number(),
+  bytes: z.number(),
+  total_bytes: z.number(),
+});
+export type SyncProgress = z.infer<typeof SyncProgress>;
+
+export const SyncOutcome = z.object({
+  action: z.enum(['upload', 'download']),
+  result: z.boolean(),
+  message: z.string(),
+  finished_at: z.number(),
+});
+export type SyncOutcome = z.infer<typeof SyncOutcome>;
+
+export const PremiumStatus = z.object({
+  user: z.string(),
+  premium_active: z.boolean(),
+  has_credentials: z.boolean(),
+  api_key_hint: z.string().nullable(),
+  plan: z.string().nullable(),
+  limit_of_devices: z.number().nullable(),
+  max_backup_size_mb: z.number().nullable(),
+  message: z.string().nullable(),
+  reason: z.string().nullable(),
+  last_check_ts: z.number().nullable(),
+  current_device_id: z.string(),
+  server_url: z.string(),
+  subscription_url: z.string(),
+  devices_url: z.string(),
+  sync: SyncProgress.nullable().optional(),
+  last_sync: SyncOutcome.nullable().optional(),
+});
+export type PremiumStatus = z.infer<typeof PremiumStatus>;
+
+export const Settings = z.object({
+  premium_should_sync: z.boolean(),
+  ask_user_upon_size_discrepancy: z.boolean(),
+  last_write_ts: z.number(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const SyncQuestion = z.object({
+  local_last_modified: z.number(),
+  remote_last_modified: z.number(),
+  local_size: z.number(),
+  remote_size: z.number(),
+});
+export type SyncQuestion = z.infer<typeof SyncQuestion>;
+
+export const Note = z.object({
+  identifier: z.number(),
+  title: z.string(),
+  content: z.string(),
+  created_at: z.number(),
+  updated_at: z.number(),
+});
+export type Note = z.infer<typeof Note>;
+
+export const DeviceLimitDetails = z.object({
+  devices: z.array(Device),
+  limit: z.number().nullable(),
+  devices_url: z.string(),
+});
+export type DeviceLimitDetails = z.infer<typeof DeviceLimitDetails>;

@@ -1,0 +1,85 @@
+import { ref } from 'vue';
+import { z } from 'zod';
+import { callApi } from '../core/use-local-api.ts';
+import { DeviceList, PremiumStatus, Settings } from '../core/schemas.ts';
+
+const status = ref<PremiumStatus | null>(null);
+const settings = ref<Settings | null>(null);
+
+/** The logged-in user's premium state, shared by the page, the toolbar and the sidebar. */
+export function usePremium() {
+  async function refresh(): Promise<PremiumStatus> {
+    const { result } = await callApi('GET', '/api/1/premium/status', PremiumStatus);
+    status.value = result;
+    return result;
+  }
+
+  async function loadSettings(): Promise<Settings> {
+    const { result } = await callApi('GET', '/api/1/settings', Settings);
+    settings.value = result;
+    return result;
+  }
+
+  async function setup(user: string, apiKey: string, apiSecret: string): Promise<void> {
+    try {
+      await callApi('PATCH', `/api/1/users/${encodeURIComponent(user)}`, z.boolean(), {
+        premium_api_key: apiKey,
+        premium_api_secret: apiSecret,
+      });
+    } finally {
+      await refresh();
+    }
+  }
+
+  async function setupAgain(): Promise<void> {
+    try {
+      await callApi('PUT', '/api/1/premium/devices', PremiumStatus);
+    } finally {
+      await refresh();
+    }
+  }
+
+  async function remove(): Promise<void> {
+    await callApi('DELETE', '/api/1/premium', z.boolean());
+    await refresh();
+  }
+
+  async function checkNow(): Promise<void> {
+    await callApi('POST', '/api/1/premium/status', PremiumStatus);
+    await refresh();
+  }
+
+  async function setSync(enabled: boolean): Promise<void> {
+    const { result } = await callApi('PUT', '/api/1/settings', Settings, { settings: { premium_should_sync: enabled } });
+    settings.value = result;
+  }
+
+  async function devices(): Promise<DeviceList> {
+    return (await callApi('GET', '/api/1/premium/devices', DeviceList)).result;
+  }
+
+  async function renameDevice(identifier: string, name: string): Promise<void> {
+    await callApi('PATCH', '/api/1/premium/devices', z.boolean(), { device_identifier: identifier, device_name: name });
+  }
+
+  async function removeDevice(identifier: string): Promise<void> {
+    await callApi('DELETE', '/api/1/premium/devices', z.boolean(), { device_identifier: identifier });
+  }
+
+  async function sync(action: 'upload' | 'download'): Promise<{ result: boolean; message: string }> {
+    try {
+      return await callApi('PUT', '/api/1/premium/sync', z.boolean(), { action });
+    } finally {
+      await refresh();
+      await loadSettings();
+    }
+  }
+
+  function reset(): void {
+    status.value = null;
+    settings.value = null;
+  }
+
+  return { status, settings, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
+}
+

@@ -1,0 +1,60 @@
+export {
+  PremiumClient,
+  fetchUnlocks,
+  type DeviceAuthentication,
+  type DeviceToRegister,
+  type PremiumClientOptions,
+  type RegisterOutcome,
+} from './premium-client.ts';
+export {
+  DEFAULT_TIMEOUT_MS,
+  buildSignedRequest,
+  errorFromResponse,
+  parseResponse,
+  sendSigned,
+  sendUnsigned,
+  type BuiltRequest,
+  type MultipartFile,
+  type PremiumConnection,
+  type PremiumResponse,
+  type PublicTarget,
+  type SendOptions,
+  type SignedParams,
+} from './transport.ts';
+export { ServerClock } from './server-clock.ts';
+export {
+  MACHINE_ID_ENV,
+  MachineIdUnavailableError,
+  defaultDeviceName,
+  deviceIdentifier,
+  hashDeviceIdentifier,
+  machineId,
+  platformName,
+} from './device-identity.ts';
+export {
+  AuthenticationError,
+  CredentialsRejectedError,
+  DeviceLimitError,
+  InvalidApiKeyFormatError,
+  InvalidCredentialsFormatError,
+  InvalidSecretFormatError,
+  PremiumClientError,
+  RemoteError,
+  ServerUnreachableError,
+  SubscriptionInactiveError,
+} from './errors.ts';
+export { CLIENT_VERSION, DEFAULT_USER_AGENT } from './version.ts';
+export {
+  BACKUP_TIMEOUT_MS,
+  BackupFileError,
+  BackupHashRejectedError,
+  BackupQuotaExceededError,
+  downloadBackup,
+  uploadBackup,
+  type DownloadBackupOptions,
+  type DownloadBackupResult,
+  type DownloadProgress,
+  type UploadBackupOptions,
+  type UploadBackupResult,
+  type UploadProgress,
+} from './backup.ts';

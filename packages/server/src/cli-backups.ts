@@ -1,0 +1,150 @@
+import { Option, type Command } from 'commander';
+import type { BackupConfigInput } from './config/backup-config.ts';
+import { buildConfig, readSecrets } from './config/config.ts';
+import { requireAccount } from './domain/accounts.ts';
+import { backupMetadata, sweepBackupUploads } from './domain/backups.ts';
+import { openBackups, openContext } from './server.ts';
+
+/** Blob store options of `start` and `admin backups`; the S3 secret key is read from the environment only. */
+export interface BlobStoreOptionValues {
+  blobStore?: string;
+  s3Endpoint?: string;
+  s3Bucket?: string;
+  s3Region?: string;
+  s3AccessKeyId?: string;
+  s3ForcePathStyle?: string;
+  backupUploadTtl?: string;
+}
+
+export function blobStoreOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--blob-store <kind>', 'where backups are stored: file (<data>/backups) or s3')
+        .choices(['file', 's3'])
+        .env('ROTKI_PREMIUM_BLOB_STORE')
+        .default('file'),
+    )
+    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint; omit for AWS').env('ROTKI_PREMIUM_S3_ENDPOINT'))
+    .addOption(new Option('--s3-bucket <name>', 'bucket for backups (must exist)').env('ROTKI_PREMIUM_S3_BUCKET'))
+    .addOption(new Option('--s3-region <region>', 'bucket region').env('ROTKI_PREMIUM_S3_REGION').default('us-east-1'))
+    .addOption(
+      new Option('--s3-access-key-id <id>', 'access key id; the secret comes from ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY').env(
+        'ROTKI_PREMIUM_S3_ACCESS_KEY_ID',
+      ),
+    )
+    .addOption(
+      new Option('--s3-force-path-style <bool>', 'address the bucket in the path (most self-hosted S3 servers)')
+        .choices(['true', 'false', '1', '0'])
+        .env('ROTKI_PREMIUM_S3_FORCE_PATH_STYLE')
+        .default('false'),
+    )
+    .addOption(
+      new Option('--backup-upload-ttl <seconds>', 'remove an unfinished upload after this long without a chunk')
+        .env('ROTKI_PREMIUM_BACKUP_UPLOAD_TTL_SECONDS')
+        .default('86400'),
+    );
+}
+
+export function backupConfigInput(options: BlobStoreOptionValues): BackupConfigInput {
+  return {
+    blobStore: options.blobStore,
+    s3Endpoint: options.s3Endpoint,
+    s3Bucket: options.s3Bucket,
+    s3Region: options.s3Region,
+    s3AccessKeyId: options.s3AccessKeyId,
+    s3ForcePathStyle: options.s3ForcePathStyle,
+    uploadTtlSeconds: options.backupUploadTtl,
+  };
+}
+
+interface CommonOptions extends BlobStoreOptionValues {
+  data?: string;
+  database?: string;
+  json?: boolean;
+}
+
+export interface BackupCommandHelpers {
+  storeOptions(command: Command): Command;
+  jsonOption(command: Command): Command;
+  print(json: boolean | undefined, human: string, object: Record<string, unknown>): void;
+}
+
+/** `admin backups sweep` and `admin backups show`. */
+export function registerBackupCommands(admin: Command, helpers: BackupCommandHelpers): void {
+  const backups = admin.command('backups').description('stored backups and unfinished uploads');
+  const withBackups = async <T>(options: CommonOptions, work: (b: Awaited<ReturnType<typeof openBackups>>) => Promise<T>) => {
+    const config = buildConfig({
+      dataDir: options.data,
+      databaseUrl: options.database,
+      backups: backupConfigInput(options),
+    });
+    const secrets = readSecrets();
+    const ctx = await openContext(config, secrets);
+    try {
+      const b = await openBackups(ctx, config, secrets);
+      try {
+        return await work(b);
+      } finally {
+        await b.blobs.close();
+      }
+    } finally {
+      await ctx.store.destroy();
+    }
+  };
+
+  helpers
+    .jsonOption(
+      blobStoreOptions(
+        helpers.storeOptions(
+          backups
+            .command('sweep')
+            .description('remove expired or abandoned uploads and replaced backups now (the server also does it every minute)')
+            .option('--idle <seconds>', 'also remove open uploads without a chunk for this long (0: every open upload)'),
+        ),
+      ),
+    )
+    .action(async (options: CommonOptions & { idle?: string }) => {
+      let idleMs: number | undefined;
+      if (options.idle !== undefined) {
+        if (!/^\d+$/.test(options.idle)) throw new Error(`--idle must be a whole number of seconds ≥ 0, got "${options.idle}"`);
+        idleMs = Number(options.idle) * 1000;
+      }
+      await withBackups(options, async (b) => {
+        const removed = await sweepBackupUploads(b, idleMs === undefined ? {} : { idleMs });
+        helpers.print(options.json, `Removed ${removed} upload(s) or replaced backup(s) (${b.blobs.kind} store at ${b.blobs.location})`, {
+          removed,
+          blob_store: b.blobs.kind,
+        });
+      });
+    });
+
+  helpers
+    .jsonOption(
+      blobStoreOptions(
+        helpers.storeOptions(
+          backups.command('show').description("an account's stored backup, as last_data_metadata reports it").requiredOption('--username <name>', 'account'),
+        ),
+      ),
+    )
+    .action(async (options: CommonOptions & { username: string }) => {
+      await withBackups(options, async (b) => {
+        const owner = await requireAccount(b.ctx, options.username);
+        const meta = await backupMetadata(b, owner.id);
+        const open = await b.ctx.store.db
+          .selectFrom('backup_uploads')
+          .select(['id', 'bytes_received', 'expected_size'])
+          .where('account_id', '=', owner.id)
+          .where('state', '=', 'open')
+          .executeTakeFirst();
+        const human =
+          meta.data_size === 0
+            ? `${owner.username}: no backup`
+            : `${owner.username}: ${meta.data_size} bytes, uploaded ${new Date(meta.upload_ts * 1000).toISOString()}, sha256 ${meta.data_hash}`;
+        helpers.print(options.json, open === undefined ? human : `${human}; upload in progress: ${open.bytes_received}/${open.expected_size} bytes`, {
+          username: owner.username,
+          ...meta,
+          open_upload: open === undefined ? null : { bytes_received: Number(open.bytes_received), total_size: Number(open.expected_size) },
+        });
+      });
+    });
+}

@@ -1,0 +1,214 @@
+import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import multipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BACKUP_DIGEST_HEADER, BackupErrorCode, ENDPOINTS, messages } from '@rotki-premium/protocol';
+import {
+  BackupError,
+  assertWithinQuota,
+  openBackup,
+  receiveChunk,
+  type Backups,
+  type ChunkInput,
+  type Uploader,
+} from '../../domain/backups.ts';
+import type { Subscriber } from '../signed/authenticate.ts';
+import { PREMIUM_BODY_LIMIT } from './premium-api.ts';
+
+/** Logged (info) for every refused chunk, with its status and code. */
+export const BACKUP_CHUNK_REFUSED = 'backup chunk refused';
+
+/** Room for the text fields and part headers next to a chunk, inside the request body limit. */
+export const MAX_CHUNK_BYTES = PREMIUM_BODY_LIMIT - 64 * 1024;
+
+/** The text fields of `backup/range`, in wire order (PROTOCOL.md §4.5); our client adds `device_identifier` (decision 7). */
+const TEXT_FIELDS: ReadonlySet<string> = new Set([
+  'file_hash',
+  'last_modify_ts',
+  'compression',
+  'total_size',
+  'upload_id',
+  'device_identifier',
+  'nonce',
+]);
+
+const FILE_HASH = /^[A-Za-z0-9+/]{43}=$/;
+const WHOLE_NUMBER = /^\d{1,16}$/;
+const COMPRESSION = /^[A-Za-z0-9_.-]{1,32}$/;
+const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const CONTENT_RANGE = /^bytes (\d{1,16})-(\d{1,16})\/(\d{1,16})$/;
+
+function invalid(message: string): BackupError {
+  return new BackupError(400, BackupErrorCode.InvalidChunk, message);
+}
+
+function uploaderOf(subscriber: Subscriber): Uploader {
+  return { accountId: subscriber.accountId, tierName: subscriber.tier.name, maxBackupSizeMb: subscriber.tier.maxBackupSizeMb };
+}
+
+/** The signed text fields, checked one by one, with a message that says what to send instead. */
+function parseFields(fields: readonly [string, string][]): Omit<ChunkInput, 'start' | 'end'> {
+  const values = new Map<string, string>();
+  for (const [name, value] of fields) {
+    if (!TEXT_FIELDS.has(name)) throw invalid(messages.backupUnexpectedField(name));
+    if (values.has(name)) throw invalid(messages.backupBadField(name, 'it appears more than once'));
+    values.set(name, value);
+  }
+  const required = (name: string): string => {
+    const value = values.get(name);
+    if (value === undefined) throw invalid(messages.backupBadField(name, 'the field is missing'));
+    return value;
+  };
+  const fileHash = required('file_hash');
+  if (!FILE_HASH.test(fileHash)) {
+    throw invalid(messages.backupBadField('file_hash', 'expected the standard base64 SHA-256 of the whole file (44 characters)'));
+  }
+  const lastModifyTs = required('last_modify_ts');
+  if (!WHOLE_NUMBER.test(lastModifyTs)) throw invalid(messages.backupBadField('last_modify_ts', 'expected Unix seconds'));
+  const compression = required('compression');
+  if (!COMPRESSION.test(compression)) throw invalid(messages.backupBadField('compression', 'expected a name such as zlib'));
+  const totalSize = required('total_size');
+  if (!WHOLE_NUMBER.test(totalSize) || Number(totalSize) <= 0) {
+    throw invalid(messages.backupBadField('total_size', `expected the file size in bytes, a whole number above 0, got "${totalSize.slice(0, 32)}"`));
+  }
+  const uploadId = values.get('upload_id') ?? null;
+  if (uploadId !== null && !UPLOAD_ID.test(uploadId)) {
+    throw new BackupError(400, BackupErrorCode.UnknownUpload, messages.backupUnknownUpload());
+  }
+  return { uploadId, fileHash, lastModifyTs: Number(lastModifyTs), compression, totalSize: Number(totalSize) };
+}
+
+function parseContentRange(header: string | string[] | undefined, totalSize: number): { start: number; end: number } {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (text === undefined || text === '') throw invalid(messages.backupBadContentRange('the header is missing'));
+  const match = CONTENT_RANGE.exec(text.trim());
+  if (match === null) throw invalid(messages.backupBadContentRange(`"${text.slice(0, 64)}" is not of that form`));
+  const [start, end, total] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (total !== totalSize) throw invalid(messages.backupBadContentRange(`its total ${total} differs from total_size ${totalSize}`));
+  if (start > end) throw invalid(messages.backupBadContentRange(`the first byte ${start} is after the last byte ${end}`));
+  if (end >= total) throw invalid(messages.backupBadContentRange(`the last byte ${end} is beyond the end of a ${total}-byte file`));
+  if (end - start + 1 > MAX_CHUNK_BYTES) {
+    throw invalid(messages.backupBadContentRange(`a chunk may hold at most ${MAX_CHUNK_BYTES} bytes, this one announces ${end - start + 1}`));
+  }
+  return { start, end };
+}
+
+/** Reads and drops what is left of a part, so the client gets to read our answer after sending its body. */
+async function drain(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  stream.resume();
+  await finished(stream).catch(() => undefined);
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+function answerOf(error: BackupError): Answer {
+  return { status: error.status, body: { error: error.message, code: error.code, ...error.detail } };
+}
+
+export interface BackupApiOptions {
+  backups: Backups;
+}
+
+/**
+ * `POST /nest/1/backup/range` and `GET /nest/1/backup` (PROTOCOL.md §5).
+ * The upload is read as a stream: the text fields first, the signature is
+ * verified over them, and only then is the file part consumed, straight
+ * into the blob store.
+ */
+export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOptions): Promise<void> {
+  const { backups } = options;
+
+  await app.register(multipart, {
+    throwFileSizeLimit: false,
+    limits: { fieldNameSize: 64, fieldSize: 1024, fields: 16, files: 1, parts: 20, headerPairs: 20, fileSize: MAX_CHUNK_BYTES + 1 },
+  });
+
+  /** Handles the file part; always leaves it drained. Returns null when the signature check answered already. */
+  async function chunkAnswer(request: FastifyRequest, reply: FastifyReply, fields: [string, string][], part: MultipartFile): Promise<Answer | null> {
+    try {
+      const subscriber = await app.verifyPremiumRequest(request, reply, ENDPOINTS.uploadBackupChunk, fields);
+      if (subscriber === null) return null;
+      if (part.fieldname !== 'chunk_data') throw invalid(messages.backupMissingFile());
+      const uploader = uploaderOf(subscriber);
+      const parsed = parseFields(fields);
+      assertWithinQuota(uploader, parsed.totalSize);
+      const range = parseContentRange(request.headers['content-range'], parsed.totalSize);
+      const outcome = await receiveChunk(backups, uploader, { ...parsed, ...range }, part.file);
+      return outcome.status === 'partial'
+        ? { status: 206, body: { upload_id: outcome.uploadId } }
+        : { status: 200, body: { success: true } };
+    } catch (error) {
+      if (error instanceof BackupError) return answerOf(error);
+      throw error;
+    } finally {
+      await drain(part.file);
+    }
+  }
+
+  app.post(
+    '/nest/1/backup/range',
+    { config: { premium: { endpoint: ENDPOINTS.uploadBackupChunk, namesCaller: true } } },
+    async (request, reply) => {
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > PREMIUM_BODY_LIMIT) {
+        // Too large to read through: answer and close rather than receive it.
+        reply.header('connection', 'close');
+        return reply
+          .code(413)
+          .send({ error: messages.backupRequestTooLarge(PREMIUM_BODY_LIMIT), code: BackupErrorCode.RequestTooLarge });
+      }
+      if (!request.isMultipart()) {
+        return reply.code(400).send({ error: messages.backupNotMultipart(), code: BackupErrorCode.InvalidChunk });
+      }
+
+      const fields: [string, string][] = [];
+      let answer: Answer | null = null;
+      let file: MultipartFile | null = null;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            file = part;
+            break;
+          }
+          fields.push([part.fieldname, typeof part.value === 'string' ? part.value : String(part.value)]);
+        }
+      } catch (error) {
+        if (reply.sent) return reply;
+        // Malformed multipart, a limit exceeded, or the client went away before the file part.
+        const detail = error instanceof Error ? error.message : String(error);
+        answer = answerOf(invalid(messages.invalidRequest(detail)));
+      }
+      // Errors past this point are the server's (storage, database): the error handler answers 500.
+      if (answer === null && file !== null) answer = await chunkAnswer(request, reply, fields, file);
+      if (reply.sent) return reply;
+      if (answer === null && file === null) {
+        const subscriber = await app.verifyPremiumRequest(request, reply, ENDPOINTS.uploadBackupChunk, fields);
+        if (subscriber === null) return reply;
+        answer = answerOf(invalid(messages.backupMissingFile()));
+      }
+      if (answer === null) return reply;
+      if (answer.status >= 400) request.log.info({ status: answer.status, code: answer.body.code }, BACKUP_CHUNK_REFUSED);
+      return reply.code(answer.status).send(answer.body);
+    },
+  );
+
+  app.get(
+    '/nest/1/backup',
+    { config: { premium: { endpoint: ENDPOINTS.downloadBackup, namesCaller: true } } },
+    async (request, reply) => {
+      const subscriber = request.subscriber;
+      if (subscriber === undefined) throw new Error('route reached without a verified subscriber');
+      const opened = await openBackup(backups, subscriber.accountId);
+      if (opened === null) return reply.code(404).send({ error: messages.backupNotFound(), code: BackupErrorCode.NotFound });
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', String(opened.size))
+        .header(BACKUP_DIGEST_HEADER, `sha-256=:${opened.sha256}:`)
+        .send(opened.stream);
+    },
+  );
+}

@@ -1,0 +1,267 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DeviceIdParam,
+  LoginRequest,
+  RenameDeviceBody,
+  SignupRequest,
+  WEB_API_PATHS,
+  WebErrorCode,
+  webMessages,
+  type AccountResponse,
+  type AvailableTiers,
+  type CsrfResponse,
+  type WebCredentials,
+  type WebDevice,
+  type WebDeviceList,
+  type WebSubscription,
+} from '@rotki-premium/protocol/web-api';
+import { ZodError } from 'zod';
+import { createAccount, getAccount } from '../../domain/accounts.ts';
+import type { DomainContext } from '../../domain/context.ts';
+import {
+  createCredentials,
+  credentialsCreatedAt,
+  regenerateCredentials,
+  viewCredentials,
+  type ApiCredentials,
+  type AuditSource,
+} from '../../domain/credentials.ts';
+import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../../domain/devices.ts';
+import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
+import { createSession, deleteSession, logIn, type WebSession } from '../../domain/sessions.ts';
+import { cancelSubscription, currentSubscription } from '../../domain/subscriptions.ts';
+import { listTiers } from '../../domain/tiers.ts';
+import { FailureLimiter } from '../signed/failure-limiter.ts';
+import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
+import { webDevice, webSubscription, webTier } from './web-api-views.ts';
+
+export const WEB_API_PREFIX = '/webapi';
+/** Web API bodies are small forms. */
+const WEB_BODY_LIMIT = 16 * 1024;
+/** Failed logins (or refused sign-ups) allowed per account name in the login window. */
+const ACCOUNT_ATTEMPT_LIMIT = 10;
+
+export interface WebApiOptions {
+  ctx: DomainContext;
+  sessionTtlMs: number;
+  /** Login and sign-up attempts per client address in `loginRateWindowMs`. */
+  loginRateLimit: number;
+  loginRateWindowMs: number;
+}
+
+const STATUS_OF_KIND: Record<DomainErrorKind, [number, string]> = {
+  invalid: [400, WebErrorCode.InvalidInput],
+  forbidden: [403, WebErrorCode.Forbidden],
+  not_found: [404, WebErrorCode.NotFound],
+  conflict: [409, WebErrorCode.Conflict],
+};
+
+/** Paths are declared in full in the protocol package; routes live under the plugin's prefix. */
+function route(path: string): string {
+  return path.slice(WEB_API_PREFIX.length);
+}
+
+function sessionOf(request: FastifyRequest): WebSession {
+  if (request.webSession === null) throw new Error('route reached without a session');
+  return request.webSession;
+}
+
+function ownerOf(request: FastifyRequest): DeviceOwner {
+  const { accountId, username } = sessionOf(request);
+  return { accountId, username };
+}
+
+function sourceOf(request: FastifyRequest): AuditSource {
+  return { ip: request.ip, via: 'web' };
+}
+
+function webCredentials(pair: ApiCredentials): WebCredentials {
+  return { apiKey: pair.apiKey, apiSecret: pair.apiSecret, createdAt: pair.createdAt.toISOString() };
+}
+
+async function accountView(ctx: DomainContext, webSession: WebSession): Promise<AccountResponse> {
+  const { accountId, username } = webSession;
+  const [account, subscription, createdAt, devices] = await Promise.all([
+    getAccount(ctx, accountId),
+    currentSubscription(ctx, accountId),
+    credentialsCreatedAt(ctx, accountId),
+    listDevices(ctx, { accountId, username }),
+  ]);
+  return {
+    account: { username: account.username, email: account.email, createdAt: account.createdAt.toISOString() },
+    subscription: subscription === null ? null : webSubscription(subscription),
+    credentials: createdAt === null ? null : { createdAt: createdAt.toISOString() },
+    devices: { count: devices.length, limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0 },
+    csrfToken: webSession.csrfToken,
+  };
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+  return reply.code(status).send({ error: field === undefined ? { code, message } : { code, message, field } });
+}
+
+/**
+ * The website's JSON API (rotki.com's paths where they exist): sign-up, login,
+ * the account and its subscription, API credentials, devices and tiers. Every
+ * handler calls the same domain functions as the premium API and the CLI.
+ */
+export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions): Promise<void> {
+  const { ctx } = options;
+  const accountAttempts = new FailureLimiter(ACCOUNT_ATTEMPT_LIMIT, options.loginRateWindowMs);
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(Math.max(1, Math.ceil(context.ttl / 1000)))),
+  });
+  await app.register(session, { ctx, sessionTtlMs: options.sessionTtlMs });
+
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    if (error instanceof WebApiError) return sendError(reply, error.statusCode, error.code, error.message);
+    if (error instanceof ZodError) {
+      const issue = error.issues[0];
+      const field = issue?.path.join('.') ?? '';
+      return sendError(reply, 400, WebErrorCode.InvalidInput, issue?.message ?? 'Invalid input', field === '' ? undefined : field);
+    }
+    if (error instanceof DomainError) {
+      const [status, code] = STATUS_OF_KIND[error.kind];
+      return sendError(reply, status, code, error.message);
+    }
+    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) return sendError(reply, status, WebErrorCode.BadRequest, error.message);
+    request.log.error({ err: error }, 'web API request failed');
+    return sendError(reply, 500, WebErrorCode.Internal, 'Internal server error');
+  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, WebErrorCode.NotFound, 'Not found'));
+
+  // Credentials and account data must never sit in a shared or browser cache.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  const perAddress = {
+    max: options.loginRateLimit,
+    timeWindow: options.loginRateWindowMs,
+    keyGenerator: (request: FastifyRequest) => request.ip,
+  };
+
+  function refuseIfLimited(reply: FastifyReply, keys: string[]): void {
+    const now = ctx.clock.now();
+    const wait = Math.max(0, ...keys.map((key) => accountAttempts.retryAfterSeconds(key, now)));
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(wait));
+    }
+  }
+
+  function recordFailedAttempt(keys: string[]): void {
+    const now = ctx.clock.now();
+    for (const key of keys) accountAttempts.recordFailure(key, now);
+  }
+
+  async function endCurrentSession(request: FastifyRequest): Promise<void> {
+    const token = request.cookies[SESSION_COOKIE];
+    if (request.webSession !== null && token !== undefined) await deleteSession(ctx, token);
+  }
+
+  app.get(route(WEB_API_PATHS.csrf), { config: { session: 'optional' } }, async (request, reply): Promise<CsrfResponse> => {
+    return { csrfToken: app.csrfTokenFor(request, reply) };
+  });
+
+  app.post(
+    route(WEB_API_PATHS.signup),
+    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
+    async (request, reply): Promise<AccountResponse> => {
+      const body = SignupRequest.parse(request.body ?? {});
+      const keys = [`signup:${body.username.trim().toLowerCase()}`, `signup:${body.email.trim().toLowerCase()}`];
+      refuseIfLimited(reply, keys);
+      let account;
+      try {
+        account = await createAccount(ctx, body, request.ip);
+      } catch (error) {
+        recordFailedAttempt(keys);
+        throw error;
+      }
+      await endCurrentSession(request);
+      const issued = await createSession(ctx, account, options.sessionTtlMs);
+      reply.code(201).startSession(issued);
+      return accountView(ctx, issued.session);
+    },
+  );
+
+  app.post(
+    route(WEB_API_PATHS.login),
+    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
+    async (request, reply): Promise<AccountResponse> => {
+      const body = LoginRequest.parse(request.body ?? {});
+      const keys = [`login:${body.username.toLowerCase()}`];
+      refuseIfLimited(reply, keys);
+      const issued = await logIn(ctx, body.username, body.password, { ttlMs: options.sessionTtlMs, ip: request.ip });
+      if (issued === null) {
+        recordFailedAttempt(keys);
+        throw new WebApiError(401, WebErrorCode.WrongCredentials, webMessages.wrongCredentials());
+      }
+      // A new token at every login: a cookie planted before login is worth nothing after it.
+      await endCurrentSession(request);
+      reply.startSession(issued);
+      return accountView(ctx, issued.session);
+    },
+  );
+
+  app.post(route(WEB_API_PATHS.logout), { config: { session: 'optional' } }, async (request, reply) => {
+    await endCurrentSession(request);
+    reply.endSession();
+    return { success: true as const };
+  });
+
+  app.get(route(WEB_API_PATHS.account), { config: { session: 'required' } }, async (request): Promise<AccountResponse> => {
+    return accountView(ctx, sessionOf(request));
+  });
+
+  app.get(route(WEB_API_PATHS.credentials), { config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
+    return webCredentials(await viewCredentials(ctx, sessionOf(request).accountId, sourceOf(request)));
+  });
+
+  app.post(route(WEB_API_PATHS.credentials), { config: { session: 'required' } }, async (request, reply): Promise<WebCredentials> => {
+    const pair = await createCredentials(ctx, sessionOf(request).accountId, sourceOf(request));
+    reply.code(201);
+    return webCredentials(pair);
+  });
+
+  app.post(route(WEB_API_PATHS.regenerateKeys), { config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
+    return webCredentials(await regenerateCredentials(ctx, sessionOf(request).accountId, sourceOf(request)));
+  });
+
+  app.post(route(WEB_API_PATHS.cancelSubscription), { config: { session: 'required' } }, async (request): Promise<WebSubscription> => {
+    return webSubscription(await cancelSubscription(ctx, sessionOf(request).accountId));
+  });
+
+  app.get(route(WEB_API_PATHS.devices), { config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
+    const owner = ownerOf(request);
+    const [devices, subscription] = await Promise.all([listDevices(ctx, owner), currentSubscription(ctx, owner.accountId)]);
+    return { devices: devices.map(webDevice), limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0 };
+  });
+
+  app.patch(
+    `${route(WEB_API_PATHS.devices)}:id`,
+    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'required' } },
+    async (request): Promise<WebDevice> => {
+      const { id } = DeviceIdParam.parse(request.params);
+      const { label } = RenameDeviceBody.parse(request.body ?? {});
+      return webDevice(await renameDevice(ctx, ownerOf(request), { id }, label, sourceOf(request)));
+    },
+  );
+
+  app.delete(`${route(WEB_API_PATHS.devices)}:id`, { config: { session: 'required' } }, async (request) => {
+    const { id } = DeviceIdParam.parse(request.params);
+    await removeDevice(ctx, ownerOf(request), { id }, sourceOf(request));
+    return { success: true as const };
+  });
+
+  app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
+    return { tiers: (await listTiers(ctx)).map(webTier) };
+  });
+}

@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { SITE_PATHS } from '@rotki-premium/protocol/web-api';
+
+export interface WebsiteOptions {
+  /** The built website (packages/web/dist). */
+  webDir: string;
+}
+
+const NOT_BUILT =
+  'The rotki premium website is not built. Run "npm run build" in the repository and restart the server.';
+
+/**
+ * The subscriber website: built files under their own paths (hashed assets
+ * cached for a year, the rest revalidated) and the single page's index.html
+ * for every page path, where the client-side router takes over.
+ */
+export async function websiteRoutes(app: FastifyInstance, options: WebsiteOptions): Promise<void> {
+  const pagePaths = Object.values(SITE_PATHS);
+  if (!existsSync(join(options.webDir, 'index.html'))) {
+    app.log.warn({ webDir: options.webDir }, 'website not built; its pages answer 503');
+    for (const path of pagePaths) {
+      app.get(path, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
+    }
+    return;
+  }
+
+  await app.register(fastifyStatic, {
+    root: options.webDir,
+    prefix: '/',
+    // One route per built file, found at start: no file-system lookups for unknown paths.
+    wildcard: false,
+    index: false,
+    cacheControl: false,
+    setHeaders(reply, path) {
+      const hashed = path.includes(`${join(options.webDir, 'assets')}`);
+      reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+
+  for (const path of pagePaths) {
+    app.get(path, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+  }
+}

@@ -1,0 +1,161 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { BackupErrorCode } from '@rotki-premium/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BackupError,
+  backupMetadata,
+  createBackups,
+  openBackup,
+  receiveChunk,
+  sweepBackupUploads,
+  type Backups,
+  type ChunkInput,
+  type Uploader,
+} from '../src/domain/backups.ts';
+import { FileBlobStore } from '../src/store/blob-store-file.ts';
+import { createTestContext, START_MS, type TestContext } from './support/test-context.ts';
+
+const HOUR = 60 * 60 * 1000;
+
+function hashOf(data: Buffer): string {
+  return createHash('sha256').update(data).digest('base64');
+}
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** The backup domain over SQLite and the file store, with a clock the test moves. */
+describe('backups domain (file store, manual clock)', () => {
+  let t: TestContext;
+  let root: string;
+  let b: Backups;
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    root = mkdtempSync(join(tmpdir(), 'rotki-premium-blobs-'));
+    b = createBackups(t.ctx, await FileBlobStore.open(root));
+  });
+  afterAll(async () => {
+    await t.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  let accounts = 0;
+  /** An account row (no password hashing: it is not what these tests are about). */
+  async function uploader(maxBackupSizeMb = 150): Promise<Uploader> {
+    accounts += 1;
+    const row = await t.ctx.store.db
+      .insertInto('accounts')
+      .values({ username: `backup${accounts}`, email: `backup${accounts}@example.com`, password_hash: '-', created_at: START_MS })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { accountId: Number(row.id), tierName: 'Basic', maxBackupSizeMb };
+  }
+
+  function chunk(data: Buffer, start: number, end: number, uploadId: string | null): [ChunkInput, Readable] {
+    return [
+      { uploadId, fileHash: hashOf(data), lastModifyTs: 1_700_000_000, compression: 'zlib', totalSize: data.length, start, end },
+      Readable.from([data.subarray(start, end + 1)]),
+    ];
+  }
+
+  async function send(who: Uploader, data: Buffer, start: number, end: number, uploadId: string | null) {
+    return receiveChunk(b, who, ...chunk(data, start, end, uploadId));
+  }
+
+  it('expires an open upload 24 hours after its last chunk, and removes its data', async () => {
+    t.clock.set(START_MS);
+    const who = await uploader();
+    const data = randomBytes(3000);
+    const started = await send(who, data, 0, 999, null);
+    expect(started.status).toBe('partial');
+    const partFile = join(root, 'uploads', started.uploadId);
+    expect(existsSync(partFile)).toBe(true);
+
+    // A chunk 23 hours later keeps the upload open for another 24 hours.
+    t.clock.advance(23 * HOUR);
+    await send(who, data, 1000, 1999, started.uploadId);
+    t.clock.advance(24 * HOUR - 1);
+    expect(await sweepBackupUploads(b)).toBe(0);
+    expect(existsSync(partFile)).toBe(true);
+
+    t.clock.advance(1);
+    expect(await sweepBackupUploads(b)).toBe(1);
+    expect(existsSync(partFile)).toBe(false);
+    const late = await send(who, data, 2000, 2999, started.uploadId).catch((e: unknown) => e);
+    expect(late).toBeInstanceOf(BackupError);
+    expect(late).toMatchObject({ status: 400, code: BackupErrorCode.UnknownUpload });
+    expect(await backupMetadata(b, who.accountId)).toEqual({ upload_ts: 0, last_modify_ts: 0, data_hash: '', data_size: 0 });
+  });
+
+  it('keeps a replaced backup for the grace period, for downloads under way, then removes it', async () => {
+    t.clock.set(START_MS);
+    const who = await uploader();
+    const first = randomBytes(2000);
+    const firstId = (await send(who, first, 0, 1999, null)).uploadId;
+    expect(await backupMetadata(b, who.accountId)).toEqual({
+      upload_ts: Math.floor(START_MS / 1000),
+      last_modify_ts: 1_700_000_000,
+      data_hash: hashOf(first),
+      data_size: 2000,
+    });
+    const downloading = await openBackup(b, who.accountId);
+
+    t.clock.advance(1000);
+    const second = randomBytes(2500);
+    await send(who, second, 0, 2499, null);
+    expect((await backupMetadata(b, who.accountId)).data_hash).toBe(hashOf(second));
+    // The download that started before the switch still reads the first backup.
+    expect((await bytesOf(downloading!.stream)).equals(first)).toBe(true);
+    expect(existsSync(join(root, 'blobs', firstId))).toBe(true);
+
+    t.clock.advance(HOUR - 1000);
+    expect(await sweepBackupUploads(b)).toBe(0);
+    t.clock.advance(1000);
+    expect(await sweepBackupUploads(b)).toBe(1);
+    expect(existsSync(join(root, 'blobs', firstId))).toBe(false);
+    expect((await bytesOf((await openBackup(b, who.accountId))!.stream)).equals(second)).toBe(true);
+  });
+
+  it('hashes the stored bytes when the running hash is not there (another instance, a restart)', async () => {
+    t.clock.set(START_MS);
+    const who = await uploader();
+    const data = randomBytes(4000);
+    const started = await send(who, data, 0, 1999, null);
+    b.hashes.clear();
+    expect((await send(who, data, 2000, 3999, started.uploadId)).status).toBe('complete');
+    expect((await bytesOf((await openBackup(b, who.accountId))!.stream)).equals(data)).toBe(true);
+  });
+
+  it('catches stored bytes that differ from what was received: 400, previous backup kept', async () => {
+    t.clock.set(START_MS);
+    const who = await uploader();
+    const previous = randomBytes(1000);
+    await send(who, previous, 0, 999, null);
+    const data = randomBytes(4000);
+    const started = await send(who, data, 0, 1999, null);
+    // The stored part is damaged and this process has no running hash to trust.
+    writeFileSync(join(root, 'uploads', started.uploadId), randomBytes(2000));
+    b.hashes.clear();
+    const refused = await send(who, data, 2000, 3999, started.uploadId).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, code: BackupErrorCode.HashMismatch });
+    expect((await backupMetadata(b, who.accountId)).data_hash).toBe(hashOf(previous));
+    expect(existsSync(join(root, 'uploads', started.uploadId))).toBe(false);
+  });
+
+  it('counts the quota in MiB', async () => {
+    const who = await uploader(1);
+    const data = randomBytes(100);
+    const atLimit = { uploadId: null, fileHash: hashOf(data), lastModifyTs: 1, compression: 'zlib', totalSize: 1_048_576, start: 0, end: 99 };
+    expect((await receiveChunk(b, who, atLimit, Readable.from([data]))).status).toBe('partial');
+    const over = await receiveChunk(b, who, { ...atLimit, totalSize: 1_048_577 }, Readable.from([data])).catch((e: unknown) => e);
+    expect(over).toMatchObject({ status: 413, code: BackupErrorCode.QuotaExceeded, detail: { max_backup_size_mb: 1 } });
+  });
+});

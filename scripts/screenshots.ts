@@ -1,0 +1,86 @@
+/**
+ * Takes the website screenshots of the docs: a throwaway server on a temp
+ * folder, an account with a Basic subscription, API credentials and two
+ * devices, then Debian's Chromium logs in and saves
+ * docs/images/subscription.png (credentials revealed) and docs/images/devices.png.
+ *
+ *   npx tsx scripts/screenshots.ts            # builds the website first
+ *   npx tsx scripts/screenshots.ts --no-build # uses packages/web/dist as it is
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { buildConfig } from '../packages/server/src/config/config.ts';
+import { createAccount } from '../packages/server/src/domain/accounts.ts';
+import { createCredentials } from '../packages/server/src/domain/credentials.ts';
+import { registerDevice } from '../packages/server/src/domain/devices.ts';
+import { grantSubscription } from '../packages/server/src/domain/subscriptions.ts';
+import { createLogger } from '../packages/server/src/logger.ts';
+import { startServer } from '../packages/server/src/server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/support/browser.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const IMAGES = join(ROOT, 'docs/images');
+const USERNAME = 'satoshi';
+const PASSWORD = 'correct horse battery';
+
+function buildWebsite(): void {
+  if (process.argv.includes('--no-build')) return;
+  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+async function main(): Promise<void> {
+  buildWebsite();
+  const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-screenshots-'));
+  const config = buildConfig({ dataDir, port: 0, logLevel: 'warn' });
+  const server = await startServer(config, { masterKey: undefined }, createLogger('warn'));
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  try {
+    const { ctx } = server;
+    const account = await createAccount(ctx, { username: USERNAME, email: 'satoshi@example.com', password: PASSWORD });
+    const subscription = await grantSubscription(ctx, account.id, 'Basic', 12);
+    await createCredentials(ctx, account.id, { via: 'cli' });
+    const owner = { accountId: account.id, username: USERNAME, deviceLimit: subscription.tier.deviceLimit, tierName: subscription.tier.name };
+    await registerDevice(ctx, owner, { identifier: 'a'.repeat(64), name: 'Work laptop', platform: 'Linux' });
+    await registerDevice(ctx, owner, { identifier: 'b'.repeat(64), name: 'Home desktop', platform: 'Windows' });
+    // Devices with a history, as a subscriber would have them.
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    for (const [identifier, registeredDaysAgo, seenMinutesAgo] of [['a'.repeat(64), 41, 7], ['b'.repeat(64), 12, 26 * 60]] as const) {
+      await ctx.store.db
+        .updateTable('devices')
+        .set({ created_at: now - registeredDaysAgo * day, last_seen_at: now - seenMinutesAgo * 60_000 })
+        .where('device_identifier', '=', identifier)
+        .execute();
+    }
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Username or email', { exact: true }).fill(USERNAME);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await page.waitForURL(`${server.url}/home/subscription`);
+    for (const label of ['API Key', 'API Secret']) {
+      await page.getByRole('button', { name: `Show ${label}` }).click();
+      await page.getByRole('button', { name: `Hide ${label}` }).waitFor();
+    }
+    await page.getByRole('heading', { name: 'Your subscription' }).click();
+
+    mkdirSync(IMAGES, { recursive: true });
+    await page.screenshot({ path: join(IMAGES, 'subscription.png'), fullPage: true });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
+    await page.getByTestId('device-count').filter({ hasText: '2 of 2 devices' }).waitFor();
+    await page.screenshot({ path: join(IMAGES, 'devices.png'), fullPage: true });
+    process.stdout.write(`Saved ${join(IMAGES, 'subscription.png')} and ${join(IMAGES, 'devices.png')}\n`);
+  } finally {
+    await browser.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
