@@ -45,6 +45,8 @@ try {
   await premium.syncSwitch.locator('input').check({ force: true });
   await premium.sync('upload');
   await page.getByTestId('premium-last-sync').waitFor();
+  await premium.syncResult.getByRole('button').click();
+  await premium.syncResult.waitFor({ state: 'detached' });
   await page.screenshot({ path: join(OUT, 'app-premium-active.png'), fullPage: true });
 
   const limited = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -9,14 +9,19 @@
  * The server makes every backup durable (fsync before the rename), and the
  * client flushes the downloaded file before renaming it, so `cp` is measured
  * twice: as is, and followed by an fsync of the copy (`cp` + `sync <file>`).
+ * A bare Node.js HTTP transfer of the same file between two processes (no
+ * signature, hash or storage: the receiver drops the bytes, the sender reads
+ * the file) shows what the loopback and the runtime allow on this machine.
  *
  *   npx tsx bench/backup/run.ts [--size-mb 512] [--repeat 1] [--blob-store file|s3]
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { PremiumClient } from '@rotki-premium/client';
 import { startS3Server, type S3Server } from '../../test-support/s3-server.ts';
@@ -70,6 +75,54 @@ function settle(): void {
   execFileSync('sync');
 }
 
+/** A receiver that drops POST bodies and serves the file on GET, in a process of its own. */
+const BARE_SERVER = `
+const http = require('node:http');
+const fs = require('node:fs');
+const file = process.argv[1];
+http.createServer((req, res) => {
+  if (req.method === 'POST') { req.resume(); req.on('end', () => res.end('ok')); return; }
+  res.writeHead(200, { 'content-length': fs.statSync(file).size });
+  fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
+}).listen(0, '127.0.0.1', function () { console.log('PORT ' + this.address().port); });`;
+
+async function bareHttp(file: string, target: string): Promise<{ upload: number; download: number }> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /PORT (\d+)/.exec(out);
+        if (match?.[1] !== undefined) resolve(Number(match[1]));
+      });
+    });
+    let started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', headers: { 'content-length': String(statSync(file).size) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      req.on('error', reject);
+      createReadStream(file, { highWaterMark: MIB }).pipe(req);
+    });
+    const upload = (performance.now() - started) / 1000;
+    started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, method: 'GET' }, (res) => {
+        pipeline(res, createWriteStream(target, { highWaterMark: MIB })).then(resolve, reject);
+      })
+        .on('error', reject)
+        .end();
+    });
+    const download = (performance.now() - started) / 1000;
+    rmSync(target);
+    return { upload, download };
+  } finally {
+    child.kill();
+  }
+}
+
 function best(results: number[]): number {
   return Math.min(...results);
 }
@@ -84,6 +137,9 @@ const fd = openSync(source, 'w');
 for (let written = 0; written < size; written += 8 * MIB) writeSync(fd, randomBytes(Math.min(8 * MIB, size - written)));
 closeSync(fd);
 settle();
+const hasher = createHash('sha256');
+for await (const block of createReadStream(source, { highWaterMark: MIB })) hasher.update(block as Buffer);
+const sourceHash = hasher.digest('base64');
 
 let s3: S3Server | null = null;
 const storage = await createTestStorage('sqlite');
@@ -100,9 +156,12 @@ try {
   const subscriber = await createSubscriber(server, 'Advanced');
   const client = new PremiumClient({ baseUrl: server.url, apiKey: subscriber.apiKey, apiSecret: subscriber.apiSecret, deviceIdentifier: null });
 
+  const bareUpload: number[] = [];
+  const bareDownload: number[] = [];
   const cp: number[] = [];
   const cpSync: number[] = [];
   const upload: number[] = [];
+  const uploadKnownHash: number[] = [];
   const download: number[] = [];
   let uploadRss = 0;
   let downloadRss = 0;
@@ -114,16 +173,29 @@ try {
     cpSync.push(timeCommand('sh', ['-c', 'cp "$0" "$1" && sync "$1"', source, copy]));
     rmSync(copy);
     settle();
+    const bare = await bareHttp(source, copy);
+    bareUpload.push(bare.upload);
+    bareDownload.push(bare.download);
+    settle();
 
     const up = await measure(pid, () => client.uploadBackup(source, { lastModifyTs: Math.floor(Date.now() / 1000) }));
     upload.push(up.seconds);
     uploadRss = Math.max(uploadRss, up.rssGrowthMiB);
     settle();
 
-    const down = await measure(pid, () => client.downloadBackup(downloaded));
+    // The same, with the file's SHA-256 passed in (an app that hashed the blob while writing it): no pre-pass over the file.
+    const known = await measure(pid, () => client.uploadBackup(source, { lastModifyTs: Math.floor(Date.now() / 1000), fileHash: sourceHash }));
+    uploadKnownHash.push(known.seconds);
+    uploadRss = Math.max(uploadRss, known.rssGrowthMiB);
+    settle();
+
+    let received: { sha256: string } | null = null;
+    const down = await measure(pid, async () => {
+      received = await client.downloadBackup(downloaded);
+    });
     download.push(down.seconds);
     downloadRss = Math.max(downloadRss, down.rssGrowthMiB);
-    if (!readFileSync(downloaded).subarray(0, MIB).equals(readFileSync(source).subarray(0, MIB))) throw new Error('downloaded bytes differ');
+    if ((received as { sha256: string } | null)?.sha256 !== sourceHash) throw new Error('the downloaded bytes differ from the file');
     rmSync(downloaded);
   }
 
@@ -131,7 +203,10 @@ try {
   const rows = [
     ['cp', rate(best(cp))],
     ['cp + fsync', rate(best(cpSync))],
+    ['bare HTTP upload', rate(best(bareUpload))],
+    ['bare HTTP download', rate(best(bareDownload))],
     ['upload (client SDK)', rate(best(upload))],
+    ['  … file_hash given', rate(best(uploadKnownHash))],
     ['download (client SDK)', rate(best(download))],
   ] as const;
   console.log(`\nBackup transfer, ${sizeMiB} MiB random file, ${blobStore} blob store, SQLite, best of ${repeat}`);
@@ -140,6 +215,8 @@ try {
   console.log(`  download / cp            ${(rate(best(download)) / rate(best(cp))).toFixed(2)}   (target ≥ 0.70)`);
   console.log(`  upload / (cp + fsync)    ${(rate(best(upload)) / rate(best(cpSync))).toFixed(2)}`);
   console.log(`  download / (cp + fsync)  ${(rate(best(download)) / rate(best(cpSync))).toFixed(2)}`);
+  console.log(`  upload / bare HTTP       ${(rate(best(upload)) / rate(best(bareUpload))).toFixed(2)}`);
+  console.log(`  download / bare HTTP     ${(rate(best(download)) / rate(best(bareDownload))).toFixed(2)}`);
   console.log(`  server peak RSS growth   upload ${uploadRss.toFixed(1)} MiB, download ${downloadRss.toFixed(1)} MiB   (target ≤ 64)`);
 } finally {
   await server.stop();

@@ -12,7 +12,7 @@ export async function acceptOnce(
   signature: string,
   windowMs: number,
 ): Promise<boolean> {
-  const inserted = await ctx.store.db
+  const inserted = await ctx.store.replayDb
     .insertInto('replay_nonces')
     .values({ api_key: apiKey, nonce, signature, expires_at: ctx.clock.now() + 2 * windowMs })
     .onConflict((c) => c.columns(['api_key', 'nonce', 'signature']).doNothing())

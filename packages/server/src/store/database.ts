@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -9,6 +9,14 @@ export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<Database>;
+  /**
+   * Where replay records go. On PostgreSQL a small pool whose sessions commit
+   * asynchronously (`synchronous_commit = off`): a replay record is only
+   * useful within the nonce window, and waiting for a WAL flush on every
+   * signed request would dominate its cost. A database crash can lose the
+   * last fraction of a second of records, never other data. On SQLite: `db`.
+   */
+  replayDb: Kysely<Database>;
   dialect: DialectName;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
@@ -31,7 +39,17 @@ export function openStore(options: StoreOptions): Store {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', location: redactUrl(url), destroy: () => db.destroy() };
+    const replayPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' });
+    const replayDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: replayPool }) });
+    return {
+      db,
+      replayDb,
+      dialect: 'postgres',
+      location: redactUrl(url),
+      destroy: async () => {
+        await Promise.all([db.destroy(), replayDb.destroy()]);
+      },
+    };
   }
   if (url !== '' && !url.startsWith('sqlite:')) {
     throw new Error(`Unsupported database URL "${redactUrl(url)}": use postgres://… or sqlite:<file>`);
@@ -45,8 +63,33 @@ export function openStore(options: StoreOptions): Store {
   connection.pragma('foreign_keys = ON');
   // Admin commands run while the server runs: wait for the writer instead of failing.
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
-  return { db, dialect: 'sqlite', location: file, destroy: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  return { db, replayDb: db, dialect: 'sqlite', location: file, destroy: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely prepares every query afresh; preparing costs as much as running the
+ * small queries of the signed-request path. Prepared statements are reused per
+ * SQL text (the text holds placeholders, never values), least recently used out.
+ */
+function withStatementCache(connection: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement === undefined) {
+        statement = connection.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      } else {
+        cache.delete(text);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function redactUrl(url: string): string {
