@@ -121,7 +121,9 @@ for (const dialect of DIALECTS) {
       await logBarrier(server);
       const before = countLogs(server, incoming);
       expect(() => clientFor(active, { apiSecret: active.apiSecret.slice(0, -2) })).toThrow(InvalidSecretFormatError);
-      const urlSafe = active.apiSecret.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      // The URL-safe alphabet ('-', '_') is not standard base64; force one such character in,
+      // since a random secret need not contain '+' or '/' to translate.
+      const urlSafe = `${active.apiSecret.slice(0, 10)}-${active.apiSecret.slice(11).replace(/\+/g, '-').replace(/\//g, '_')}`;
       expect(() => clientFor(active, { apiSecret: urlSafe })).toThrow(InvalidSecretFormatError);
       const connection = { baseUrl: server.url, apiKey: active.apiKey, apiSecret: 'not base64' };
       expect(await rejection(sendSigned(connection, ENDPOINTS.limits))).toBeInstanceOf(InvalidSecretFormatError);
