@@ -1,3 +1,4 @@
+import { Device, DeviceList as ProtocolDeviceList } from '@rotki-premium/protocol/schemas';
 import { z } from 'zod';
 
 /** The local API's answers, as this UI reads them. A schema and its type share a name. */
@@ -5,17 +6,10 @@ import { z } from 'zod';
 export const Users = z.record(z.string(), z.enum(['loggedin', 'loggedout']));
 export type Users = z.infer<typeof Users>;
 
-export const Device = z.object({
-  device_identifier: z.string(),
-  device_name: z.string(),
-  platform: z.string(),
-  user: z.string(),
-  last_seen_at: z.number(),
-  created_at: z.number(),
-});
-export type Device = z.infer<typeof Device>;
+// Devices are the premium API's own shape; the local API adds which one is this device.
+export { Device };
 
-export const DeviceList = z.object({ devices: z.array(Device), limit: z.number(), current_device_id: z.string() });
+export const DeviceList = ProtocolDeviceList.extend({ current_device_id: z.string() });
 export type DeviceList = z.infer<typeof DeviceList>;
 
 export const SyncProgress = z.object({
