@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { requiredOption } from './cli-options.ts';
 import type { BackupConfigInput } from './config/backup-config.ts';
 import { buildConfig, readSecrets } from './config/config.ts';
 import { requireAccount } from './domain/accounts.ts';
@@ -99,7 +100,7 @@ export function registerBackupCommands(admin: Command, helpers: BackupCommandHel
           backups
             .command('sweep')
             .description('remove expired or abandoned uploads and replaced backups now (the server also does it every minute)')
-            .option('--idle <seconds>', 'also remove open uploads without a chunk for this long (0: every open upload)'),
+            .addOption(new Option('--idle <seconds>', 'also remove open uploads without a chunk for this long (0: every open upload)').env('ROTKI_PREMIUM_SWEEP_IDLE_SECONDS')),
         ),
       ),
     )
@@ -122,7 +123,7 @@ export function registerBackupCommands(admin: Command, helpers: BackupCommandHel
     .jsonOption(
       blobStoreOptions(
         helpers.storeOptions(
-          backups.command('show').description("an account's stored backup, as last_data_metadata reports it").requiredOption('--username <name>', 'account'),
+          backups.command('show').description("an account's stored backup, as last_data_metadata reports it").addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME')),
         ),
       ),
     )

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { requiredOption } from './cli-options.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
@@ -207,9 +208,9 @@ export function buildProgram(): Command {
       account
         .command('create')
         .description('create an account')
-        .requiredOption('--username <name>', 'login name')
-        .requiredOption('--email <email>', 'email address')
-        .requiredOption('--password <password>', 'password (at least 8 characters)'),
+        .addOption(requiredOption('--username <name>', 'login name', 'ROTKI_PREMIUM_USERNAME'))
+        .addOption(requiredOption('--email <email>', 'email address', 'ROTKI_PREMIUM_EMAIL'))
+        .addOption(requiredOption('--password <password>', 'password (at least 8 characters)', 'ROTKI_PREMIUM_PASSWORD')),
     ),
   ).action(async (options: StoreOptions & JsonOption & { username: string; email: string; password: string }) => {
     await withContext(options, async (ctx) => {
@@ -229,10 +230,10 @@ export function buildProgram(): Command {
       subscription
         .command('grant')
         .description('grant or extend a subscription (a payment recorded by the operator)')
-        .requiredOption('--username <name>', 'account')
-        .requiredOption('--tier <tier>', 'tier name, see admin tiers list')
-        .requiredOption('--months <n>', 'months to add')
-        .option('--payment-reference <ref>', 'your reference for the payment'),
+        .addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME'))
+        .addOption(requiredOption('--tier <tier>', 'tier name, see admin tiers list', 'ROTKI_PREMIUM_TIER'))
+        .addOption(requiredOption('--months <n>', 'months to add', 'ROTKI_PREMIUM_MONTHS'))
+        .addOption(new Option('--payment-reference <ref>', 'your reference for the payment').env('ROTKI_PREMIUM_PAYMENT_REFERENCE')),
     ),
   ).action(async (options: StoreOptions & JsonOption & { username: string; tier: string; months: string; paymentReference?: string }) => {
     const months = positiveInteger('--months', options.months);
@@ -246,7 +247,7 @@ export function buildProgram(): Command {
     ['cancel', 'cancel renewal: stays active until the period end', cancelSubscription],
     ['expire', 'end the subscription now', expireSubscription],
   ] as const) {
-    jsonOption(storeOptions(subscription.command(name).description(description).requiredOption('--username <name>', 'account'))).action(
+    jsonOption(storeOptions(subscription.command(name).description(description).addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME')))).action(
       async (options: StoreOptions & JsonOption & { username: string }) => {
         await withContext(options, async (ctx) => {
           const owner = await requireAccount(ctx, options.username);
@@ -262,7 +263,7 @@ export function buildProgram(): Command {
     ['create', 'create the first API key and secret (needs an active subscription)', createCredentials],
     ['regenerate', 'replace the pair; the old one stops working at once on every device', regenerateCredentials],
   ] as const) {
-    jsonOption(storeOptions(credentials.command(name).description(description).requiredOption('--username <name>', 'account'))).action(
+    jsonOption(storeOptions(credentials.command(name).description(description).addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME')))).action(
       async (options: StoreOptions & JsonOption & { username: string }) => {
         await withContext(options, async (ctx) => {
           const owner = await requireAccount(ctx, options.username);
@@ -302,8 +303,8 @@ export function buildProgram(): Command {
       admin
         .command('audit')
         .description("an account's audit events, newest first")
-        .requiredOption('--username <name>', 'account')
-        .option('--limit <n>', 'how many events', '100'),
+        .addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME'))
+        .addOption(new Option('--limit <n>', 'how many events').env('ROTKI_PREMIUM_AUDIT_LIMIT').default('100')),
     ),
   ).action(async (options: StoreOptions & JsonOption & { username: string; limit: string }) => {
     await withContext(options, async (ctx) => {
