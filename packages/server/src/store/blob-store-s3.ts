@@ -106,21 +106,11 @@ export class S3BlobStore implements BlobStore {
   async writeChunk(tempRef: string, offset: number, length: number, data: Readable): Promise<string> {
     const part = `${String(offset).padStart(OFFSET_DIGITS, '0')}-${randomBytes(6).toString('hex')}`;
     const key = `${this.#checkRef(tempRef)}${part}`;
-    // The SDK leaves a failing body's error unhandled; turn it into an abort of the request and rethrow it.
-    const abort = new AbortController();
-    let dataError: unknown = null;
-    data.on('error', (error) => {
-      dataError = error;
-      abort.abort(error);
-    });
-    try {
-      await this.#client.send(
-        new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: data, ContentLength: length }),
-        { abortSignal: abort.signal },
-      );
-    } catch (error) {
-      throw dataError ?? error;
-    }
+    // One chunk (at most 10,000,000 bytes) is held in memory so that the SDK can send it
+    // again on a transient failure (a reset keep-alive connection, a 503 SlowDown): a
+    // streamed body cannot be rewound, and the whole upload would fail with a 500.
+    const body = await readChunk(data, length);
+    await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentLength: length }));
     // An upload removed while this chunk was in flight is detected by the caller's database update.
     return part;
   }
@@ -233,4 +223,11 @@ export class S3BlobStore implements BlobStore {
   async close(): Promise<void> {
     this.#client.destroy();
   }
+}
+
+/** Collects one chunk; the caller's stream has already refused a chunk longer or shorter than announced. */
+async function readChunk(data: Readable, length: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const piece of data) parts.push(piece as Buffer);
+  return Buffer.concat(parts, length);
 }
