@@ -10,6 +10,7 @@ import rawBody from './plugins/raw-body.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import signedRequest from './plugins/signed-request.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
+import { healthRoutes } from './routes/health.ts';
 import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
 import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
 import { websiteRoutes } from './routes/website.ts';
@@ -73,6 +74,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(websiteRoutes, { webDir: config.webDir });
 
-  app.get('/health', async () => ({ status: 'ok', database: ctx.store.dialect }));
+  await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });
   return app;
 }

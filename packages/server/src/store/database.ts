@@ -41,6 +41,9 @@ export function openStore(options: StoreOptions): Store {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const replayPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' });
     const replayDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: replayPool }) });
+    // An idle connection ended by the server (a restart, a failover) is dropped from the pool and
+    // replaced on next use; unheard, the pool's 'error' event would end the process.
+    for (const p of [pool, replayPool]) p.on('error', () => undefined);
     return {
       db,
       replayDb,

@@ -12,14 +12,36 @@ function provider(store: Store): MigrationProvider {
   };
 }
 
+function migrator(store: Store): Migrator {
+  return new Migrator({ db: store.db, provider: provider(store) });
+}
+
 /** Brings the schema up to date and seeds the default tiers into an empty tier table. */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider: provider(store) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrator(store).migrateToLatest();
   if (error !== undefined) {
     const cause = error instanceof Error ? error.message : String(error);
     throw new Error(`Database migration failed: ${cause}`);
   }
   await seedDefaultTiers(store.db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export interface MigrationStatus {
+  /** Applied, oldest first, with when. */
+  applied: { name: string; executedAt: Date }[];
+  /** Known to this build and not applied (another instance's newer build may have applied more). */
+  pending: string[];
+}
+
+/** Which of this build's migrations the database has. */
+export async function migrationStatus(store: Store): Promise<MigrationStatus> {
+  const infos = await migrator(store).getMigrations();
+  const applied: MigrationStatus['applied'] = [];
+  const pending: string[] = [];
+  for (const info of infos) {
+    if (info.executedAt === undefined) pending.push(info.name);
+    else applied.push({ name: info.name, executedAt: info.executedAt });
+  }
+  return { applied, pending };
 }
