@@ -50,6 +50,8 @@ export interface ServerHandle {
   process: ChildProcess;
   /** Everything the server wrote to stderr (its log) so far. */
   logs(): string;
+  /** What `start` printed (its URLs). */
+  stdout(): string;
   /** Runs an admin command against this server's data; throws unless it exits 0. */
   admin(args: string[]): Promise<Record<string, unknown>>;
   /** SIGTERM and wait for the exit. */
@@ -115,6 +117,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     env,
     process: child,
     logs: () => stderr,
+    stdout: () => stdout,
     async admin(args) {
       const result = await runCli([...args, '--json'], env);
       if (result.code !== 0 || result.json === null) {

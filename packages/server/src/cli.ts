@@ -35,6 +35,8 @@ interface StartOptions extends StoreOptions, BlobStoreOptionValues {
   sessionTtl: string;
   loginRateLimit: string;
   webDir?: string;
+  metricsHost?: string;
+  metricsPort?: string;
 }
 
 interface JsonOption {
@@ -143,7 +145,9 @@ export function buildProgram(): Command {
           .env('ROTKI_PREMIUM_LOGIN_RATE_LIMIT')
           .default('20'),
       )
-      .addOption(new Option('--web-dir <dir>', 'the built website (default: packages/web/dist)').env('ROTKI_PREMIUM_WEB_DIR')),
+      .addOption(new Option('--web-dir <dir>', 'the built website (default: packages/web/dist)').env('ROTKI_PREMIUM_WEB_DIR'))
+      .addOption(new Option('--metrics-port <port>', 'serve /metrics on this port of its own (0 picks a free one)').env('ROTKI_PREMIUM_METRICS_PORT'))
+      .addOption(new Option('--metrics-host <host>', 'address of the metrics port (default 127.0.0.1)').env('ROTKI_PREMIUM_METRICS_HOST')),
   )).action(async (options: StartOptions) => {
     const config = buildConfig({
       host: options.host,
@@ -161,6 +165,8 @@ export function buildProgram(): Command {
       loginRateLimit: options.loginRateLimit,
       webDir: options.webDir,
       backups: backupConfigInput(options),
+      metricsHost: options.metricsHost,
+      metricsPort: options.metricsPort,
     });
     const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
@@ -171,6 +177,7 @@ export function buildProgram(): Command {
         `Website:      ${server.url}/`,
         `Premium API:  ${server.url}/api/1 and ${server.url}/nest/1`,
         `Health:       ${server.url}/health`,
+        ...(server.metricsUrl === null ? [] : [`Metrics:      ${server.metricsUrl}`]),
         '',
       ].join('\n'),
     );

@@ -37,10 +37,19 @@ export interface RunningServer {
   ctx: DomainContext;
   /** Base URL the server answers on. */
   url: string;
+  /** Where `/metrics` is served on a port of its own, or null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
+
+function listenerUrl(app: FastifyInstance, secure: boolean): string {
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) throw new Error('listener has no address');
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `${secure ? 'https' : 'http'}://${host}:${address.port}`;
+}
 
 export async function startServer(config: ServerConfig, secrets: ServerSecrets, logger: Logger): Promise<RunningServer> {
   // Read first, so a wrong path fails the start before anything is opened.
@@ -60,10 +69,25 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   await sweepBackups();
   // Loaded here so that admin commands, which only open the context, do not load the HTTP stack.
   const { buildApp } = await import('./http/app.ts');
-  const app = await buildApp({ ctx, config, logger, backups, ...(https === undefined ? {} : { https }) });
+  const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
+  const { buildMetricsApp } = await import('./http/routes/metrics.ts');
+  const metrics = new ServerMetrics(ctx.store);
+  const token = secrets.metricsToken;
+  const app = await buildApp({
+    ctx,
+    config,
+    logger,
+    backups,
+    metrics,
+    ...(https === undefined ? {} : { https }),
+    ...(token === undefined ? {} : { metricsToken: token }),
+  });
+  const metricsApp = config.metrics === null ? null : await buildMetricsApp({ metrics, token: token ?? null });
   try {
     await app.listen({ host: config.host, port: config.port });
+    if (metricsApp !== null && config.metrics !== null) await metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
   } catch (error) {
+    await metricsApp?.close();
     await app.close();
     await backups.blobs.close();
     await ctx.store.destroy();
@@ -89,9 +113,11 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     app,
     ctx,
     url: `${secure ? 'https' : 'http'}://${host}:${port}`,
+    metricsUrl: metricsApp === null ? null : `${listenerUrl(metricsApp, false)}/metrics`,
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        await metricsApp?.close();
         await app.close();
         await backups.blobs.close();
         await ctx.store.destroy();

@@ -55,6 +55,11 @@ for (const dialect of DIALECTS) {
       expect(await getJson(`${server.url}/health/live`)).toEqual({ status: 200, body: { status: 'ok' }, cacheControl: 'no-store' });
     });
 
+    it('serves no /metrics on the public port without a metrics token (metrics.int.test.ts covers the rest)', async () => {
+      expect(server.stdout()).not.toContain('Metrics:');
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    });
+
     it('is ready when the database answers, every migration is applied and the blob store takes writes', async () => {
       const ready = await getJson(`${server.url}/health/ready`);
       expect(ready).toEqual({

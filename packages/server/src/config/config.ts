@@ -28,6 +28,8 @@ export interface ServerConfig {
   webDir: string;
   /** Blob store and upload expiry. */
   backups: BackupStorageConfig;
+  /** A listener of its own serving only `/metrics`; null: none (then `/metrics` is on the public port only with a token). */
+  metrics: { host: string; port: number } | null;
 }
 
 export interface ServerSecrets {
@@ -35,6 +37,8 @@ export interface ServerSecrets {
   masterKey: string | undefined;
   /** `ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY`, for the S3 blob store. */
   s3SecretAccessKey?: string | undefined;
+  /** `ROTKI_PREMIUM_METRICS_TOKEN`: bearer token for `/metrics`; on the public port, `/metrics` exists only with it. */
+  metricsToken?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -67,6 +71,8 @@ export interface ConfigInput {
   loginRateLimit?: number | string | undefined;
   webDir?: string | undefined;
   backups?: BackupConfigInput | undefined;
+  metricsHost?: string | undefined;
+  metricsPort?: number | string | undefined;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -88,6 +94,13 @@ function tlsFiles(cert: string | undefined, key: string | undefined): ServerConf
   if (certFile === '' && keyFile === '') return null;
   if (certFile === '' || keyFile === '') throw new Error('--tls-cert and --tls-key must be given together');
   return { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+}
+
+function metricsListener(host: string | undefined, port: number | string | undefined): ServerConfig['metrics'] {
+  if (port === undefined || port === '') return null;
+  const parsed = integer(port, 0, 'metrics port');
+  if (parsed > 65535) throw new Error(`metrics port must be at most 65535, got ${parsed}`);
+  return { host: host === undefined || host === '' ? DEFAULTS.host : host, port: parsed };
 }
 
 export function buildConfig(input: ConfigInput): ServerConfig {
@@ -113,6 +126,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     loginRateWindowMs: DEFAULTS.loginRateWindowSeconds * 1000,
     webDir: resolve(input.webDir ?? DEFAULTS.webDir),
     backups: buildBackupConfig(input.backups ?? {}, dataDir),
+    metrics: metricsListener(input.metricsHost, input.metricsPort),
   });
 }
 
@@ -121,5 +135,10 @@ export function buildConfig(input: ConfigInput): ServerConfig {
  * Other options are read by the command line, which maps each to a variable.
  */
 export function readSecrets(env: NodeJS.ProcessEnv = process.env): ServerSecrets {
-  return { masterKey: env.ROTKI_PREMIUM_MASTER_KEY, s3SecretAccessKey: env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY };
+  const metricsToken = env.ROTKI_PREMIUM_METRICS_TOKEN;
+  return {
+    masterKey: env.ROTKI_PREMIUM_MASTER_KEY,
+    s3SecretAccessKey: env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY,
+    metricsToken: metricsToken === undefined || metricsToken === '' ? undefined : metricsToken,
+  };
 }

@@ -112,8 +112,13 @@ export interface ChunkInput {
   end: number;
 }
 
-/** 'partial': answer 206 with the upload id; 'complete': the backup was switched, answer 200. */
-export type ChunkOutcome = { status: 'partial'; uploadId: string } | { status: 'complete'; uploadId: string };
+/**
+ * 'partial': answer 206 with the upload id; 'complete': the backup was switched, answer 200
+ * (`stored` when this very request switched it: the size and the time since the first chunk).
+ */
+export type ChunkOutcome =
+  | { status: 'partial'; uploadId: string }
+  | { status: 'complete'; uploadId: string; stored?: { size: number; uploadMs: number } };
 
 export function quotaBytes(maxBackupSizeMb: number): number {
   return maxBackupSizeMb * MIB;
@@ -360,10 +365,9 @@ async function complete(b: Backups, row: BackupUploadRow): Promise<ChunkOutcome>
     await purge(b, [{ id: row.id, temp_ref: row.temp_ref }]).catch(() => 0);
     throw new BackupError(409, BackupErrorCode.UploadReplaced, messages.backupUploadReplaced());
   }
-  if (outcome === 'switched') {
-    b.log.info({ accountId, uploadId: row.id, size: Number(row.expected_size) }, 'backup stored');
-  }
-  return { status: 'complete', uploadId: row.id };
+  if (outcome !== 'switched') return { status: 'complete', uploadId: row.id };
+  b.log.info({ accountId, uploadId: row.id, size: Number(row.expected_size) }, 'backup stored');
+  return { status: 'complete', uploadId: row.id, stored: { size: Number(row.expected_size), uploadMs: now - Number(row.created_at) } };
 }
 
 /** Same file, same upload: every chunk must repeat the first chunk's fields. */

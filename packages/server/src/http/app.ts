@@ -5,12 +5,15 @@ import type { ServerConfig } from '../config/config.ts';
 import { backupMetadata, createBackups, type Backups } from '../domain/backups.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { openBlobStore } from '../store/blob-store.ts';
+import { ServerMetrics } from './metrics/server-metrics.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
+import requestMetrics from './plugins/request-metrics.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import signedRequest from './plugins/signed-request.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
 import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
 import { websiteRoutes } from './routes/website.ts';
@@ -24,6 +27,10 @@ export interface AppOptions {
   backups?: Backups;
   /** PEM certificate and key: the app then answers HTTPS itself (PROTOCOL.md decision 11). */
   https?: { cert: Buffer; key: Buffer };
+  /** What `/metrics` reports; default: metrics of this app alone. */
+  metrics?: ServerMetrics;
+  /** Serve `/metrics` on this app's port, behind this bearer token. */
+  metricsToken?: string;
 }
 
 /** Builds the whole HTTP application; it does not listen. */
@@ -43,6 +50,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ...(serverFactory === undefined ? {} : { serverFactory }),
   });
 
+  const metrics = options.metrics ?? new ServerMetrics(ctx.store);
+  await app.register(requestMetrics, { metrics });
   await app.register(errorHandler);
   await app.register(securityHeaders);
   await app.register(rawBody, { getBodyLimit: PREMIUM_BODY_LIMIT });
@@ -51,6 +60,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     nonceWindowMs: config.nonceWindowMs,
     failedSignatureLimit: config.failedSignatureLimit,
     failedSignatureWindowMs: config.failedSignatureWindowMs,
+    metrics,
   });
   let backups = options.backups;
   if (backups === undefined) {
@@ -61,9 +71,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const ownBackups = backups;
   await app.register(premiumApiRoutes, {
     ctx,
+    metrics,
     backupMetadata: options.backupMetadata ?? ((accountId) => backupMetadata(ownBackups, accountId)),
   });
-  await app.register(backupApiRoutes, { backups });
+  await app.register(backupApiRoutes, { backups, metrics });
 
   await app.register(webApiRoutes, {
     prefix: WEB_API_PREFIX,
@@ -75,5 +86,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(websiteRoutes, { webDir: config.webDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });
+  if (options.metricsToken !== undefined) await app.register(metricsRoutes, { metrics, token: options.metricsToken });
   return app;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type SqliteDatabase, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -20,7 +20,36 @@ export interface Store {
   dialect: DialectName;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
+  /** Every query's duration from now on goes to `observer` (the metrics); one observer at a time. */
+  observeQueries(observer: QueryObserver): void;
+  /** Connection counts of each PostgreSQL pool; empty on SQLite. */
+  poolStats(): PoolStats[];
   destroy(): Promise<void>;
+}
+
+export type QueryObserver = (durationMs: number, failed: boolean) => void;
+
+export interface PoolStats {
+  name: string;
+  total: number;
+  idle: number;
+  /** Queries waiting for a free connection. */
+  waiting: number;
+}
+
+function poolStats(name: string, pool: pg.Pool): PoolStats {
+  return { name, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+}
+
+/** Kysely's log hook feeding a replaceable observer: timing costs two clock reads per query. */
+function queryTiming(): { log: (event: LogEvent) => void; observeQueries(observer: QueryObserver): void } {
+  let current: QueryObserver | null = null;
+  return {
+    log: (event) => current?.(event.queryDurationMillis, event.level === 'error'),
+    observeQueries: (observer) => {
+      current = observer;
+    },
+  };
 }
 
 // BIGINT columns hold millisecond timestamps, well inside Number's safe range.
@@ -37,10 +66,11 @@ export interface StoreOptions {
 export function openStore(options: StoreOptions): Store {
   const url = options.databaseUrl ?? '';
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const timing = queryTiming();
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: timing.log });
     const replayPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' });
-    const replayDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: replayPool }) });
+    const replayDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: replayPool }), log: timing.log });
     // An idle connection ended by the server (a restart, a failover) is dropped from the pool and
     // replaced on next use; unheard, the pool's 'error' event would end the process.
     for (const p of [pool, replayPool]) p.on('error', () => undefined);
@@ -49,6 +79,8 @@ export function openStore(options: StoreOptions): Store {
       replayDb,
       dialect: 'postgres',
       location: redactUrl(url),
+      observeQueries: timing.observeQueries,
+      poolStats: () => [poolStats('main', pool), poolStats('replay', replayPool)],
       destroy: async () => {
         await Promise.all([db.destroy(), replayDb.destroy()]);
       },
@@ -66,8 +98,17 @@ export function openStore(options: StoreOptions): Store {
   connection.pragma('foreign_keys = ON');
   // Admin commands run while the server runs: wait for the writer instead of failing.
   connection.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
-  return { db, replayDb: db, dialect: 'sqlite', location: file, destroy: () => db.destroy() };
+  const timing = queryTiming();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }), log: timing.log });
+  return {
+    db,
+    replayDb: db,
+    dialect: 'sqlite',
+    location: file,
+    observeQueries: timing.observeQueries,
+    poolStats: () => [],
+    destroy: () => db.destroy(),
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 200;

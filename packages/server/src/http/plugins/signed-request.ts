@@ -14,6 +14,7 @@ import {
 import { recordAudit } from '../../domain/audit.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { touchDevice } from '../../domain/devices.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import { AuthFailure, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
 import { BodyError } from './raw-body.ts';
@@ -52,6 +53,7 @@ export interface SignedRequestOptions {
   nonceWindowMs: number;
   failedSignatureLimit: number;
   failedSignatureWindowMs: number;
+  metrics: ServerMetrics;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -111,7 +113,7 @@ function signedString(
 export const ADDRESS_LIMIT_FACTOR = 10;
 
 async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestOptions): Promise<void> {
-  const { ctx } = options;
+  const { ctx, metrics } = options;
   const keyLimiter = new FailureLimiter(options.failedSignatureLimit, options.failedSignatureWindowMs);
   const addressLimiter = new FailureLimiter(
     options.failedSignatureLimit * ADDRESS_LIMIT_FACTOR,
@@ -120,6 +122,7 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
 
   async function refuse(request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint, failure: AuthFailure) {
     const now = ctx.clock.now();
+    metrics.signedAuth(failure.code);
     if (failure.code === AuthErrorCode.NonceOutsideWindow) {
       reply.header(SERVER_TIME_HEADER, String(now)).header('date', new Date(now).toUTCString());
     }
@@ -153,6 +156,7 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
     const apiKey = header(request, API_KEY_HEADER) ?? '';
     const wait = Math.max(addressLimiter.retryAfterSeconds(request.ip, now), keyLimiter.retryAfterSeconds(apiKey, now));
     if (wait === 0) return null;
+    metrics.signedAuth('rate_limited');
     return reply.code(429).header('retry-after', String(wait)).send({ error: messages.rateLimited(wait), code: 'rate_limited' });
   }
 
@@ -194,6 +198,7 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
       }
       request.signedParams = params;
       request.subscriber = subscriber;
+      metrics.signedAuth('accepted');
       return subscriber;
     } catch (error) {
       if (error instanceof AuthFailure) {

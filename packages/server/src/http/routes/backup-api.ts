@@ -12,6 +12,7 @@ import {
   type ChunkInput,
   type Uploader,
 } from '../../domain/backups.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
 import { PREMIUM_BODY_LIMIT } from './premium-api.ts';
 
@@ -111,6 +112,7 @@ function answerOf(error: BackupError): Answer {
 
 export interface BackupApiOptions {
   backups: Backups;
+  metrics: ServerMetrics;
 }
 
 /**
@@ -120,7 +122,7 @@ export interface BackupApiOptions {
  * into the blob store.
  */
 export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOptions): Promise<void> {
-  const { backups } = options;
+  const { backups, metrics } = options;
 
   await app.register(multipart, {
     throwFileSizeLimit: false,
@@ -138,6 +140,8 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
       assertWithinQuota(uploader, parsed.totalSize);
       const range = parseContentRange(request.headers['content-range'], parsed.totalSize);
       const outcome = await receiveChunk(backups, uploader, { ...parsed, ...range }, part.file);
+      metrics.backupChunkStored(range.end - range.start + 1);
+      if (outcome.status === 'complete' && outcome.stored !== undefined) metrics.backupStored(outcome.stored.uploadMs);
       return outcome.status === 'partial'
         ? { status: 206, body: { upload_id: outcome.uploadId } }
         : { status: 200, body: { success: true } };
@@ -204,6 +208,7 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
       if (subscriber === undefined) throw new Error('route reached without a verified subscriber');
       const opened = await openBackup(backups, subscriber.accountId);
       if (opened === null) return reply.code(404).send({ error: messages.backupNotFound(), code: BackupErrorCode.NotFound });
+      opened.stream.once('end', () => metrics.backupDownloaded(opened.size));
       return reply
         .header('content-type', 'application/octet-stream')
         .header('content-length', String(opened.size))

@@ -25,6 +25,7 @@ import {
   wireDevice,
 } from '../../domain/devices.ts';
 import { listTiers, unlocksOf, userLimitsOf } from '../../domain/tiers.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
 
 /** 10,000,000-byte chunks plus multipart overhead (PROTOCOL.md decision 11). */
@@ -54,12 +55,13 @@ export const EMPTY_METADATA: LastDataMetadata = { upload_ts: 0, last_modify_ts: 
 
 export interface PremiumApiOptions {
   ctx: DomainContext;
+  metrics: ServerMetrics;
   backupMetadata?: BackupMetadataSource;
 }
 
 /** The signed premium API of PROTOCOL.md §2 (backups excepted). */
 export async function premiumApiRoutes(app: FastifyInstance, options: PremiumApiOptions): Promise<void> {
-  const { ctx } = options;
+  const { ctx, metrics } = options;
   const backupMetadata = options.backupMetadata ?? (async () => EMPTY_METADATA);
 
   app.get('/api/1/last_data_metadata', signed(ENDPOINTS.lastDataMetadata, true), async (request) => {
@@ -102,10 +104,12 @@ export async function premiumApiRoutes(app: FastifyInstance, options: PremiumApi
         { identifier: body.device_identifier, name: body.device_name, platform: body.platform },
         { ip: request.ip },
       );
+      metrics.deviceRegistration(outcome);
       if (outcome === 'already_registered') return reply.code(409).send({ error: messages.deviceExists() });
       return reply.code(201).send({ registered: true });
     } catch (error) {
       if (error instanceof DeviceLimitReachedError) {
+        metrics.deviceRegistration('limit_reached');
         const body: DeviceLimitError = { error: error.message, devices: error.devices, limit: error.limit };
         return reply.code(422).send(body);
       }

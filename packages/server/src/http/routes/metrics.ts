@@ -1,0 +1,41 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { tokensMatch } from '../../domain/sessions.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
+
+export const METRICS_PATH = '/metrics';
+
+export interface MetricsRouteOptions {
+  metrics: ServerMetrics;
+  /** Required as `Authorization: Bearer <token>` when set. */
+  token: string | null;
+}
+
+function bearer(header: string | undefined): string | null {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+/** `GET /metrics`: the Prometheus text format, behind a bearer token when one is configured. */
+export async function metricsRoutes(app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
+  const { metrics, token } = options;
+  app.get(METRICS_PATH, async (request, reply) => {
+    if (token !== null) {
+      const presented = bearer(request.headers.authorization);
+      if (presented === null || !tokensMatch(token, presented)) {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer realm="metrics"')
+          .send({ error: 'Metrics need the bearer token set in ROTKI_PREMIUM_METRICS_TOKEN' });
+      }
+    }
+    const { contentType, body } = await metrics.exposition();
+    return reply.type(contentType).header('cache-control', 'no-store').send(body);
+  });
+}
+
+/** A listener of its own for `--metrics-port`: only `/metrics`, kept off the public port. */
+export async function buildMetricsApp(options: MetricsRouteOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
+  await app.register(metricsRoutes, options);
+  return app;
+}
