@@ -15,6 +15,11 @@ export const SITE_PATHS = {
   account: '/home',
   subscription: '/home/subscription',
   devices: '/home/devices',
+  accountSettings: '/home/account',
+  verifyEmail: '/verify-email',
+  forgotPassword: '/forgot-password',
+  resetPassword: '/reset-password',
+  confirmEmail: '/confirm-email',
 } as const;
 
 export const CSRF_HEADER = 'x-csrf-token';

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { requiredOption } from './cli-options.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
+import { registerMailCommands } from './cli-mail.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -37,6 +38,8 @@ interface StartOptions extends StoreOptions, BlobStoreOptionValues {
   webDir?: string;
   metricsHost?: string;
   metricsPort?: string;
+  smtpUrl?: string;
+  mailFrom?: string;
 }
 
 interface JsonOption {
@@ -147,7 +150,13 @@ export function buildProgram(): Command {
       )
       .addOption(new Option('--web-dir <dir>', 'the built website (default: packages/web/dist)').env('ROTKI_PREMIUM_WEB_DIR'))
       .addOption(new Option('--metrics-port <port>', 'serve /metrics on this port of its own (0 picks a free one)').env('ROTKI_PREMIUM_METRICS_PORT'))
-      .addOption(new Option('--metrics-host <host>', 'address of the metrics port (default 127.0.0.1)').env('ROTKI_PREMIUM_METRICS_HOST')),
+      .addOption(new Option('--metrics-host <host>', 'address of the metrics port (default 127.0.0.1)').env('ROTKI_PREMIUM_METRICS_HOST'))
+      .addOption(
+        new Option('--smtp-url <url>', 'smtp://user:pass@host:587 or smtps://…:465 (keep a password in the variable); default: <data>/outbox').env(
+          'ROTKI_PREMIUM_SMTP_URL',
+        ),
+      )
+      .addOption(new Option('--mail-from <address>', 'sender of mails, e.g. "rotki premium <no-reply@example.com>"').env('ROTKI_PREMIUM_MAIL_FROM')),
   )).action(async (options: StartOptions) => {
     const config = buildConfig({
       host: options.host,
@@ -167,6 +176,7 @@ export function buildProgram(): Command {
       backups: backupConfigInput(options),
       metricsHost: options.metricsHost,
       metricsPort: options.metricsPort,
+      mail: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom },
     });
     const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
@@ -178,6 +188,7 @@ export function buildProgram(): Command {
         `Premium API:  ${server.url}/api/1 and ${server.url}/nest/1`,
         `Health:       ${server.url}/health`,
         ...(server.metricsUrl === null ? [] : [`Metrics:      ${server.metricsUrl}`]),
+        `Mail:         ${server.mailDestination}`,
         '',
       ].join('\n'),
     );
@@ -326,6 +337,7 @@ export function buildProgram(): Command {
   });
 
   registerBackupCommands(admin, { storeOptions, jsonOption, print });
+  registerMailCommands(admin, { storeOptions, jsonOption, print, withContext });
 
   return program;
 }

@@ -7,6 +7,8 @@ import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from 
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
 import { KeyRing, loadMasterKey } from './domain/keyring.ts';
+import { createMailTransport } from './domain/mail/transport.ts';
+import { startMailWorker, type MailWorker } from './domain/mail/worker.ts';
 import { sweepReplayNonces } from './domain/replay-guard.ts';
 import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
@@ -35,6 +37,10 @@ export async function openBackups(ctx: DomainContext, config: ServerConfig, secr
 export interface RunningServer {
   app: FastifyInstance;
   ctx: DomainContext;
+  /** Sends the queued mails (on the instance holding the mail lease). */
+  mail: MailWorker;
+  /** Where mails go, for the start message: the SMTP server or the outbox folder. */
+  mailDestination: string;
   /** Base URL the server answers on. */
   url: string;
   /** Where `/metrics` is served on a port of its own, or null. */
@@ -102,6 +108,18 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     ctx.siteUrl = defaultSiteUrl(config.host, port, secure);
   }
 
+  const transport = createMailTransport(config.mail);
+  const mail = startMailWorker({
+    store: ctx.store,
+    clock: ctx.clock,
+    transport,
+    from: config.mail.from,
+    siteUrl: () => ctx.siteUrl,
+    log: logger.child({ module: 'mail' }),
+  });
+  const mailDestination = transport.kind === 'smtp' ? `SMTP at ${transport.location}` : `written to ${transport.location} (no --smtp-url set)`;
+  logger.info({ mail: transport.kind, location: transport.location }, `mail is ${mailDestination}`);
+
   const sweeper = setInterval(() => {
     sweepReplayNonces(ctx).catch((error: unknown) => logger.warn({ err: error }, 'replay sweep failed'));
     void sweepBackups();
@@ -112,6 +130,8 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   return {
     app,
     ctx,
+    mail,
+    mailDestination,
     url: `${secure ? 'https' : 'http'}://${host}:${port}`,
     metricsUrl: metricsApp === null ? null : `${listenerUrl(metricsApp, false)}/metrics`,
     close() {
@@ -119,6 +139,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
         clearInterval(sweeper);
         await metricsApp?.close();
         await app.close();
+        await mail.stop();
         await backups.blobs.close();
         await ctx.store.destroy();
       })();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { buildBackupConfig, type BackupConfigInput, type BackupStorageConfig } from './backup-config.ts';
+import { buildMailConfig, type MailConfig, type MailConfigInput } from './mail-config.ts';
 
 /** Everything the server reads from its options and environment, read once. */
 export interface ServerConfig {
@@ -30,6 +31,8 @@ export interface ServerConfig {
   backups: BackupStorageConfig;
   /** A listener of its own serving only `/metrics`; null: none (then `/metrics` is on the public port only with a token). */
   metrics: { host: string; port: number } | null;
+  /** SMTP or the outbox folder, and the sender. */
+  mail: MailConfig;
 }
 
 export interface ServerSecrets {
@@ -73,6 +76,7 @@ export interface ConfigInput {
   backups?: BackupConfigInput | undefined;
   metricsHost?: string | undefined;
   metricsPort?: number | string | undefined;
+  mail?: MailConfigInput | undefined;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -109,12 +113,13 @@ export function buildConfig(input: ConfigInput): ServerConfig {
   if (port > 65535) throw new Error(`port must be at most 65535, got ${port}`);
   const dataDir = resolve(input.dataDir ?? DEFAULTS.dataDir);
   const tls = tlsFiles(input.tlsCert, input.tlsKey);
+  const siteUrl = (input.siteUrl ?? defaultSiteUrl(host, port, tls !== null)).replace(/\/+$/, '');
   return Object.freeze({
     host,
     port,
     dataDir,
     databaseUrl: input.databaseUrl ?? '',
-    siteUrl: (input.siteUrl ?? defaultSiteUrl(host, port, tls !== null)).replace(/\/+$/, ''),
+    siteUrl,
     nonceWindowMs: integer(input.nonceWindowSeconds, DEFAULTS.nonceWindowSeconds, 'nonce window', 1) * 1000,
     failedSignatureLimit: integer(input.failedSignatureLimit, DEFAULTS.failedSignatureLimit, 'failed signature limit', 1),
     failedSignatureWindowMs: DEFAULTS.failedSignatureWindowSeconds * 1000,
@@ -127,6 +132,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     webDir: resolve(input.webDir ?? DEFAULTS.webDir),
     backups: buildBackupConfig(input.backups ?? {}, dataDir),
     metrics: metricsListener(input.metricsHost, input.metricsPort),
+    mail: buildMailConfig(input.mail ?? {}, dataDir, siteUrl),
   });
 }
 

@@ -2,18 +2,24 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
+import { mailMigration } from './migrations/007-mail.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-init': initMigration(store.dialect), '002-backups': backupsMigration(store.dialect) };
+      return {
+        '001-init': initMigration(store.dialect),
+        '002-backups': backupsMigration(store.dialect),
+        '007-mail': mailMigration(store.dialect),
+      };
     },
   };
 }
 
 function migrator(store: Store): Migrator {
-  return new Migrator({ db: store.db, provider: provider(store) });
+  // Issues land their reserved numbers in any order: a database migrated to 007 must still accept a later 003.
+  return new Migrator({ db: store.db, provider: provider(store), allowUnorderedMigrations: true });
 }
 
 /** Brings the schema up to date and seeds the default tiers into an empty tier table. */

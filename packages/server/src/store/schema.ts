@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BackupTable, BackupUploadTable } from './backups.table.ts';
+import type { JobLeaseTable, MailQueueTable } from './mail.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
 
@@ -107,4 +108,6 @@ export interface Database {
   replay_nonces: ReplayNonceTable;
   backups: BackupTable;
   backup_uploads: BackupUploadTable;
+  mail_queue: MailQueueTable;
+  job_leases: JobLeaseTable;
 }
