@@ -115,11 +115,14 @@ export const WebTier = z.object({
   reportsLookupLimit: z.number().int(),
   ethStakedLimit: z.number().int(),
   capabilities: z.array(z.string()),
-  monthlyPriceCents: z.number().int(),
 });
 export type WebTier = z.infer<typeof WebTier>;
 
-export const AvailableTiers = z.object({ tiers: z.array(WebTier) });
+/** A tier as sold: its prices in `currency` minor units; null when not sold for that period. */
+export const WebPlan = WebTier.extend({ prices: z.object({ monthly: z.number().int().nullable(), yearly: z.number().int().nullable() }) });
+export type WebPlan = z.infer<typeof WebPlan>;
+
+export const AvailableTiers = z.object({ currency: z.string(), tiers: z.array(WebPlan) });
 export type AvailableTiers = z.infer<typeof AvailableTiers>;
 
 export const WebSubscription = z.object({
@@ -127,6 +130,12 @@ export const WebSubscription = z.object({
   status: z.enum(['active', 'cancelled', 'expired']),
   /** Active, or cancelled with the period not yet over. */
   isActive: z.boolean(),
+  /** manual, stripe (renews itself), evm (renewed by hand), or null (granted by the operator). */
+  provider: z.string().nullable(),
+  billingPeriod: z.enum(['monthly', 'yearly']).nullable(),
+  cancelReason: z.string().nullable(),
+  /** A renewal failed at this time (ISO 8601): the subscription runs on its grace period until `periodEnd`. */
+  paymentFailedAt: z.string().nullable(),
   /** ISO 8601. */
   periodStart: z.string(),
   periodEnd: z.string(),

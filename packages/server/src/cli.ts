@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { requiredOption } from './cli-options.ts';
+import { registerBillingCommands } from './cli-billing.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
 import { registerMailCommands } from './cli-mail.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
@@ -9,6 +10,8 @@ import type { DomainContext } from './domain/context.ts';
 import { createCredentials, regenerateCredentials, type ApiCredentials } from './domain/credentials.ts';
 import { DomainError } from './domain/errors.ts';
 import { cancelSubscription, expireSubscription, grantSubscription, type Subscription } from './domain/subscriptions.ts';
+import { currentPrices } from './domain/billing/prices.ts';
+import { formatMoney } from './domain/billing/money.ts';
 import { listTiers } from './domain/tiers.ts';
 import { createLogger } from './logger.ts';
 import { openContext, startServer } from './server.ts';
@@ -21,6 +24,7 @@ class UsageError extends Error {}
 interface StoreOptions {
   data?: string;
   database?: string;
+  billingConfig?: string;
 }
 
 interface StartOptions extends StoreOptions, BlobStoreOptionValues {
@@ -52,6 +56,11 @@ function storeOptions(command: Command): Command {
     .addOption(
       new Option('--database <url>', 'postgres://… for PostgreSQL; SQLite in the data folder when omitted').env(
         'ROTKI_PREMIUM_DATABASE',
+      ),
+    )
+    .addOption(
+      new Option('--billing-config <file>', 'billing configuration (JSON): currency, seller, VAT, payment methods').env(
+        'ROTKI_PREMIUM_BILLING_CONFIG',
       ),
     );
 }
@@ -177,6 +186,7 @@ export function buildProgram(): Command {
       metricsHost: options.metricsHost,
       metricsPort: options.metricsPort,
       mail: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom },
+      billingConfig: options.billingConfig,
     });
     const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
@@ -297,6 +307,8 @@ export function buildProgram(): Command {
     async (options: StoreOptions & JsonOption) => {
       await withContext(options, async (ctx) => {
         const all = await listTiers(ctx);
+        const prices = await currentPrices(ctx, all);
+        const price = (minor: number | null | undefined) => (minor === null || minor === undefined ? '-' : formatMoney(minor, ctx.billing.currency));
         const rows = all.map((t) => ({
           name: t.name,
           device_limit: t.deviceLimit,
@@ -306,10 +318,15 @@ export function buildProgram(): Command {
           reports_lookup_limit: t.reportsLookupLimit,
           eth_staked_limit: t.ethStakedLimit,
           capabilities: t.capabilities,
-          monthly_price_cents: t.monthlyPriceCents,
+          currency: ctx.billing.currency,
+          monthly_price_minor: prices.get(t.id)?.monthly ?? null,
+          yearly_price_minor: prices.get(t.id)?.yearly ?? null,
         }));
         const text = all
-          .map((t) => `${t.name.padEnd(10)} devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`)
+          .map(
+            (t) =>
+              `${t.name.padEnd(10)} ${price(prices.get(t.id)?.monthly).padStart(10)}/month ${price(prices.get(t.id)?.yearly).padStart(10)}/year  devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`,
+          )
           .join('\n');
         print(options.json, text, { tiers: rows });
       });
@@ -338,6 +355,7 @@ export function buildProgram(): Command {
 
   registerBackupCommands(admin, { storeOptions, jsonOption, print });
   registerMailCommands(admin, { storeOptions, jsonOption, print, withContext });
+  registerBillingCommands(admin, tiers, { storeOptions, jsonOption, print, withContext });
 
   return program;
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { readBackupTestHooks } from './config/backup-config.ts';
+import { loadBillingSettings } from './config/billing-config.ts';
 import { defaultSiteUrl, type ServerConfig, type ServerSecrets } from './config/config.ts';
+import { seedDefaultPrices } from './domain/billing/prices.ts';
 import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from './domain/backups.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
@@ -16,11 +18,14 @@ import { migrateToLatest } from './store/migrate.ts';
 
 /** Opens the store, brings it up to date and builds the domain context. */
 export async function openContext(config: ServerConfig, secrets: ServerSecrets, clock: Clock = systemClock): Promise<DomainContext> {
+  // Read first, so a mistake in the file fails before anything is opened.
+  const billing = loadBillingSettings(config.billingConfigFile, secrets);
   const store: Store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(store);
+    await seedDefaultPrices(store.db, billing.currency);
     const keyRing = new KeyRing(loadMasterKey(secrets.masterKey, config.dataDir));
-    return { store, clock, keyRing, siteUrl: config.siteUrl };
+    return { store, clock, keyRing, siteUrl: config.siteUrl, billing };
   } catch (error) {
     await store.destroy();
     throw error;

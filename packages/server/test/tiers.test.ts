@@ -15,7 +15,6 @@ function tier(name: string, order: number, capabilities: Tier['capabilities']): 
     reportsLookupLimit: 10 * order,
     ethStakedLimit: 32 * order,
     capabilities,
-    monthlyPriceCents: 100 * order,
   };
 }
 

@@ -370,9 +370,10 @@ describe('web API: credentials, subscription and devices', () => {
   it('shows the tiers to anyone', async () => {
     const response = await new WebSession(web.app).request('GET', WEB_API_PATHS.availableTiers);
     expect(response.statusCode).toBe(200);
-    const { tiers } = AvailableTiers.parse(response.json());
+    const { tiers, currency } = AvailableTiers.parse(response.json());
     expect(tiers.map((t) => t.name)).toEqual(['Supporter', 'Basic', 'Advanced']);
-    expect(tiers[1]).toMatchObject({ deviceLimit: 2, maxBackupSizeMb: 150 });
+    expect(tiers[1]).toMatchObject({ deviceLimit: 2, maxBackupSizeMb: 150, prices: { monthly: 1_800, yearly: 18_000 } });
+    expect(currency).toBe('EUR');
   });
 });
 

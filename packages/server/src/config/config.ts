@@ -33,6 +33,8 @@ export interface ServerConfig {
   metrics: { host: string; port: number } | null;
   /** SMTP or the outbox folder, and the sender. */
   mail: MailConfig;
+  /** The billing configuration file (JSON); empty: defaults (euros, no VAT, payments recorded by the operator). */
+  billingConfigFile: string;
 }
 
 export interface ServerSecrets {
@@ -42,6 +44,9 @@ export interface ServerSecrets {
   s3SecretAccessKey?: string | undefined;
   /** `ROTKI_PREMIUM_METRICS_TOKEN`: bearer token for `/metrics`; on the public port, `/metrics` exists only with it. */
   metricsToken?: string | undefined;
+  /** `ROTKI_PREMIUM_STRIPE_SECRET_KEY` and `ROTKI_PREMIUM_STRIPE_WEBHOOK_SECRET`, for card payments. */
+  stripeSecretKey?: string | undefined;
+  stripeWebhookSecret?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -77,6 +82,7 @@ export interface ConfigInput {
   metricsHost?: string | undefined;
   metricsPort?: number | string | undefined;
   mail?: MailConfigInput | undefined;
+  billingConfig?: string | undefined;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -133,6 +139,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     backups: buildBackupConfig(input.backups ?? {}, dataDir),
     metrics: metricsListener(input.metricsHost, input.metricsPort),
     mail: buildMailConfig(input.mail ?? {}, dataDir, siteUrl),
+    billingConfigFile: input.billingConfig === undefined || input.billingConfig === '' ? '' : resolve(input.billingConfig),
   });
 }
 
@@ -146,5 +153,7 @@ export function readSecrets(env: NodeJS.ProcessEnv = process.env): ServerSecrets
     masterKey: env.ROTKI_PREMIUM_MASTER_KEY,
     s3SecretAccessKey: env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY,
     metricsToken: metricsToken === undefined || metricsToken === '' ? undefined : metricsToken,
+    stripeSecretKey: env.ROTKI_PREMIUM_STRIPE_SECRET_KEY,
+    stripeWebhookSecret: env.ROTKI_PREMIUM_STRIPE_WEBHOOK_SECRET,
   };
 }

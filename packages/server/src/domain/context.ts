@@ -1,4 +1,5 @@
 import type { Store } from '../store/database.ts';
+import type { BillingSettings } from './billing/settings.ts';
 import type { Clock } from './clock.ts';
 import type { KeyRing } from './keyring.ts';
 
@@ -9,4 +10,6 @@ export interface DomainContext {
   keyRing: KeyRing;
   /** Public address of the website, for messages that point the user there. */
   siteUrl: string;
+  /** Currency, seller, VAT and payment methods, from the billing configuration. */
+  billing: BillingSettings;
 }

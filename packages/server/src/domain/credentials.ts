@@ -149,7 +149,6 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
       'tiers.reports_lookup_limit',
       'tiers.eth_staked_limit',
       'tiers.capabilities',
-      'tiers.monthly_price_cents',
     ])
     .where('api_credentials.api_key', '=', apiKey)
     .orderBy('subscriptions.id', 'desc')
@@ -173,7 +172,6 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
         reports_lookup_limit: row.reports_lookup_limit ?? 0,
         eth_staked_limit: row.eth_staked_limit ?? 0,
         capabilities: row.capabilities ?? '[]',
-        monthly_price_cents: row.monthly_price_cents ?? 0,
       }),
     };
   }

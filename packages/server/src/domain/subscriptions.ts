@@ -13,6 +13,12 @@ export interface Subscription {
   periodEnd: Date;
   /** Active or cancelled with the period not yet over. */
   isActive: boolean;
+  /** How it is paid: 'manual', 'stripe' (renews itself) or 'evm' (renewed by hand); null when granted before billing. */
+  provider: string | null;
+  billingPeriod: 'monthly' | 'yearly' | null;
+  cancelReason: string | null;
+  /** A renewal failed: the subscription runs on the grace period. */
+  paymentFailedAt: Date | null;
 }
 
 export function addMonths(ms: number, months: number): number {
@@ -40,6 +46,10 @@ export async function currentSubscription(ctx: DomainContext, accountId: number)
       'subscriptions.status',
       'subscriptions.period_start',
       'subscriptions.period_end',
+      'subscriptions.provider',
+      'subscriptions.billing_period',
+      'subscriptions.cancel_reason',
+      'subscriptions.payment_failed_at',
     ])
     .where('subscriptions.account_id', '=', accountId)
     .orderBy('subscriptions.id', 'desc')
@@ -55,6 +65,10 @@ export async function currentSubscription(ctx: DomainContext, accountId: number)
     periodStart: new Date(Number(row.period_start)),
     periodEnd: new Date(Number(row.period_end)),
     isActive: isSubscriptionActive(row, now),
+    provider: row.provider,
+    billingPeriod: row.billing_period,
+    cancelReason: row.cancel_reason,
+    paymentFailedAt: row.payment_failed_at === null ? null : new Date(Number(row.payment_failed_at)),
   };
 }
 

@@ -15,7 +15,6 @@ export interface Tier {
   reportsLookupLimit: number;
   ethStakedLimit: number;
   capabilities: CapabilityFlag[];
-  monthlyPriceCents: number;
 }
 
 export function toTier(row: TierRow): Tier {
@@ -31,7 +30,6 @@ export function toTier(row: TierRow): Tier {
     reportsLookupLimit: row.reports_lookup_limit,
     ethStakedLimit: row.eth_staked_limit,
     capabilities: CAPABILITY_FLAGS.filter((flag) => flags.includes(flag)),
-    monthlyPriceCents: row.monthly_price_cents,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
 import { mailMigration } from './migrations/007-mail.ts';
+import { billingMigration } from './migrations/010-billing.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -12,6 +13,7 @@ function provider(store: Store): MigrationProvider {
         '001-init': initMigration(store.dialect),
         '002-backups': backupsMigration(store.dialect),
         '007-mail': mailMigration(store.dialect),
+        '010-billing': billingMigration(store.dialect),
       };
     },
   };

@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BackupTable, BackupUploadTable } from './backups.table.ts';
 import type { JobLeaseTable, MailQueueTable } from './mail.table.ts';
+import type { InvoiceSequenceTable, InvoiceTable, OrderTable, PaymentTable, ProviderEventTable, TierPriceTable } from './billing.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
 
@@ -37,7 +38,6 @@ export interface TierTable {
   eth_staked_limit: number;
   /** JSON array of capability flag names. */
   capabilities: string;
-  monthly_price_cents: number;
 }
 export type TierRow = Selectable<TierTable>;
 export type InsertableTierRow = Insertable<TierTable>;
@@ -54,6 +54,20 @@ export interface SubscriptionTable {
   payment_reference: string | null;
   created_at: number;
   updated_at: number;
+  /** How it is paid: 'manual' (operator), 'stripe' (renews itself), 'evm' (renewed by hand); null before billing existed. */
+  provider: string | null;
+  billing_period: 'monthly' | 'yearly' | null;
+  /** The provider's subscription id (Stripe). */
+  external_id: string | null;
+  cancel_reason: string | null;
+  /** A renewal failed at this time: the period end is extended by the grace period. */
+  payment_failed_at: number | null;
+  /** `created` of the last provider event applied, so an older one arriving late changes nothing. */
+  provider_state_at: number | null;
+  /** The period end the renewal reminder was sent for. */
+  reminded_for: number | null;
+  /** The period end the "expired" mail was sent for. */
+  expiry_noticed_for: number | null;
 }
 export type SubscriptionRow = Selectable<SubscriptionTable>;
 export type UpdateableSubscriptionRow = Updateable<SubscriptionTable>;
@@ -110,4 +124,10 @@ export interface Database {
   backup_uploads: BackupUploadTable;
   mail_queue: MailQueueTable;
   job_leases: JobLeaseTable;
+  tier_prices: TierPriceTable;
+  orders: OrderTable;
+  payments: PaymentTable;
+  invoice_sequences: InvoiceSequenceTable;
+  invoices: InvoiceTable;
+  provider_events: ProviderEventTable;
 }

@@ -26,7 +26,6 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
       history_events_limit: 5_000,
       reports_lookup_limit: 50,
       eth_staked_limit: 32,
-      monthly_price_cents: 500,
     },
     [],
   ),
@@ -40,7 +39,6 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
       history_events_limit: 30_000,
       reports_lookup_limit: 100,
       eth_staked_limit: 128,
-      monthly_price_cents: 1_800,
     },
     ['eth_staking_view', 'graphs_view', 'event_analysis_view', 'asset_movement_matching'],
   ),
@@ -54,11 +52,17 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
       history_events_limit: 100_000,
       reports_lookup_limit: 300,
       eth_staked_limit: 384,
-      monthly_price_cents: 3_600,
     },
     ['eth_staking_view', 'graphs_view', 'event_analysis_view', 'asset_movement_matching', 'gnosispay', 'monerium', 'mcp'],
   ),
 ];
+
+/**
+ * What the default tiers cost per month in a new installation's currency, in
+ * minor units; a year costs ten months. The operator changes them with
+ * `admin tiers set-price`.
+ */
+export const DEFAULT_MONTHLY_PRICES: Readonly<Record<string, number>> = { Supporter: 500, Basic: 1_800, Advanced: 3_600 };
 
 export async function seedDefaultTiers(db: Kysely<Database>): Promise<void> {
   const existing = await db.selectFrom('tiers').select(db.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -8,6 +8,8 @@ import type { DomainContext } from '../../src/domain/context.ts';
 import { KeyRing } from '../../src/domain/keyring.ts';
 import { openStore } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
+import { seedDefaultPrices } from '../../src/domain/billing/prices.ts';
+import { DEFAULT_BILLING, type BillingSettings } from '../../src/domain/billing/settings.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
@@ -46,12 +48,13 @@ export interface TestContext {
 }
 
 /** The domain over a fresh SQLite file with a manual clock and a random master key. */
-export async function createTestContext(startMs = START_MS): Promise<TestContext> {
+export async function createTestContext(startMs = START_MS, billing: BillingSettings = DEFAULT_BILLING): Promise<TestContext> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-unit-'));
   const store = openStore({ dataDir });
   await migrateToLatest(store);
+  await seedDefaultPrices(store.db, billing.currency);
   const clock = new ManualClock(startMs);
-  const ctx: DomainContext = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test' };
+  const ctx: DomainContext = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing };
   return {
     ctx,
     clock,

@@ -15,7 +15,6 @@ export function webTier(tier: Tier): WebTier {
     reportsLookupLimit: tier.reportsLookupLimit,
     ethStakedLimit: tier.ethStakedLimit,
     capabilities: [...tier.capabilities],
-    monthlyPriceCents: tier.monthlyPriceCents,
   };
 }
 
@@ -24,6 +23,10 @@ export function webSubscription(subscription: Subscription): WebSubscription {
     tier: webTier(subscription.tier),
     status: subscription.status,
     isActive: subscription.isActive,
+    provider: subscription.provider,
+    billingPeriod: subscription.billingPeriod,
+    cancelReason: subscription.cancelReason,
+    paymentFailedAt: subscription.paymentFailedAt === null ? null : subscription.paymentFailedAt.toISOString(),
     periodStart: subscription.periodStart.toISOString(),
     periodEnd: subscription.periodEnd.toISOString(),
   };

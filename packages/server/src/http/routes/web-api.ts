@@ -32,9 +32,11 @@ import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../..
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
 import { createSession, deleteSession, logIn, type WebSession } from '../../domain/sessions.ts';
 import { cancelSubscription, currentSubscription } from '../../domain/subscriptions.ts';
+import { currentPrices } from '../../domain/billing/prices.ts';
 import { listTiers } from '../../domain/tiers.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
 import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
+import { billingApiRoutes } from './billing-api.ts';
 import { webDevice, webSubscription, webTier } from './web-api-views.ts';
 
 export const WEB_API_PREFIX = '/webapi';
@@ -261,7 +263,14 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     return { success: true as const };
   });
 
+  await app.register(billingApiRoutes, { ctx });
+
   app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
-    return { tiers: (await listTiers(ctx)).map(webTier) };
+    const tiers = await listTiers(ctx);
+    const prices = await currentPrices(ctx, tiers);
+    return {
+      currency: ctx.billing.currency,
+      tiers: tiers.map((tier) => ({ ...webTier(tier), prices: prices.get(tier.id) ?? { monthly: null, yearly: null } })),
+    };
   });
 }

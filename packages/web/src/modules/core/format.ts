@@ -41,8 +41,13 @@ export function formatNumber(value: number): string {
   return numberFormat.format(value);
 }
 
-export function formatPrice(cents: number): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(cents / 100);
+/** Minor units (cents) of `currency` as money, without a float in between: 21420 EUR → "€214.20". */
+export function formatPrice(minor: number, currency: string): string {
+  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const decimal = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return format.format(`${minor < 0 ? '-' : ''}${decimal}` as Intl.StringNumericLiteral);
 }
 
 /** The app's capability flags in words. */
