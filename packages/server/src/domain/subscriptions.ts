@@ -137,19 +137,38 @@ async function requireCurrent(ctx: DomainContext, accountId: number): Promise<Su
   return current;
 }
 
-/** Cancels renewal: the subscription stays active until its period end. */
-export async function cancelSubscription(ctx: DomainContext, accountId: number): Promise<Subscription> {
+/** Cancels renewal: the subscription stays active until its period end. `reason` is kept for the operator. */
+export async function cancelSubscription(ctx: DomainContext, accountId: number, reason: string | null = null): Promise<Subscription> {
   const current = await requireCurrent(ctx, accountId);
   if (!current.isActive) throw invalid('The subscription is not active');
+  const cleanReason = reason === null || reason.trim() === '' ? null : reason.trim().slice(0, 500);
   await ctx.store.db
     .updateTable('subscriptions')
-    .set({ status: 'cancelled', updated_at: ctx.clock.now() })
+    .set({ status: 'cancelled', cancel_reason: cleanReason, updated_at: ctx.clock.now() })
     .where('id', '=', current.id)
     .execute();
   await recordAudit(ctx.store.db, ctx.clock, {
     accountId,
     action: 'subscription.cancelled',
-    detail: { active_until: current.periodEnd.toISOString() },
+    detail: { active_until: current.periodEnd.toISOString(), tier: current.tier.name, ...(cleanReason === null ? {} : { reason: cleanReason }) },
+  });
+  return requireCurrent(ctx, accountId);
+}
+
+/** Undoes a cancellation before the period ends: renewal is back on. */
+export async function resumeSubscription(ctx: DomainContext, accountId: number): Promise<Subscription> {
+  const current = await requireCurrent(ctx, accountId);
+  if (!current.isActive) throw invalid('The subscription has ended: buy a new one on the pricing page');
+  if (current.status !== 'cancelled') throw invalid('The subscription is not cancelled');
+  await ctx.store.db
+    .updateTable('subscriptions')
+    .set({ status: 'active', cancel_reason: null, updated_at: ctx.clock.now() })
+    .where('id', '=', current.id)
+    .execute();
+  await recordAudit(ctx.store.db, ctx.clock, {
+    accountId,
+    action: 'subscription.resumed',
+    detail: { tier: current.tier.name, until: current.periodEnd.toISOString() },
   });
   return requireCurrent(ctx, accountId);
 }

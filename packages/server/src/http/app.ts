@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.ts';
 import { backupMetadata, createBackups, type Backups } from '../domain/backups.ts';
 import type { DomainContext } from '../domain/context.ts';
+import { NO_GATEWAYS, type PaymentGateways } from '../domain/payments/gateways.ts';
 import { openBlobStore } from '../store/blob-store.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import errorHandler from './plugins/error-handler.ts';
@@ -25,6 +26,8 @@ export interface AppOptions {
   backupMetadata?: BackupMetadataSource;
   /** Backup storage; default: the configured blob store (closed with the app). */
   backups?: Backups;
+  /** Payment providers the server calls; default: none. */
+  gateways?: PaymentGateways;
   /** PEM certificate and key: the app then answers HTTPS itself (PROTOCOL.md decision 11). */
   https?: { cert: Buffer; key: Buffer };
   /** What `/metrics` reports; default: metrics of this app alone. */
@@ -82,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessionTtlMs: config.sessionTtlMs,
     loginRateLimit: config.loginRateLimit,
     loginRateWindowMs: config.loginRateWindowMs,
+    gateways: options.gateways ?? NO_GATEWAYS,
   });
   await app.register(websiteRoutes, { webDir: config.webDir });
 

@@ -10,17 +10,22 @@ import {
   type PaymentsResponse,
   type QuoteResponse,
 } from '@rotki-premium/protocol/billing-api';
+import type { WebSubscription } from '@rotki-premium/protocol/web-api';
 import { getInvoicePdf } from '../../domain/billing/invoices.ts';
 import { enabledPaymentMethods } from '../../domain/billing/settings.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { invalid } from '../../domain/errors.ts';
+import type { PaymentGateways } from '../../domain/payments/gateways.ts';
+import { resumeRenewal } from '../../domain/payments/lifecycle.ts';
 import { placeOrder, quoteOrder, requireOwnOrder } from '../../domain/payments/orders.ts';
 import { listPayments, subscriptionHistory } from '../../domain/payments/payment-list.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { webHistoryEntry, webOrder, webPayment } from './billing-views.ts';
+import { webSubscription } from './web-api-views.ts';
 
 export interface BillingApiOptions {
   ctx: DomainContext;
+  gateways: PaymentGateways;
 }
 
 /** Checkout bodies are a few fields. */
@@ -41,7 +46,7 @@ function accountOf(request: FastifyRequest): number {
  * API plugin, so sessions, CSRF checks and error shapes are the web API's.
  */
 export async function billingApiRoutes(app: FastifyInstance, options: BillingApiOptions): Promise<void> {
-  const { ctx } = options;
+  const { ctx, gateways } = options;
   const required = { session: 'required' as const };
 
   app.post(route(BILLING_PATHS.quote), { bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<QuoteResponse> => {
@@ -71,6 +76,10 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
   app.get(`${route(BILLING_PATHS.orders)}/:reference`, { config: required }, async (request): Promise<OrderResponse> => {
     const { reference } = OrderReferenceParam.parse(request.params);
     return webOrder(await requireOwnOrder(ctx, accountOf(request), reference), ctx.billing);
+  });
+
+  app.post(route(BILLING_PATHS.resume), { config: required }, async (request): Promise<WebSubscription> => {
+    return webSubscription(await resumeRenewal(ctx, gateways, accountOf(request)));
   });
 
   app.get(route(BILLING_PATHS.payments), { config: required }, async (request): Promise<PaymentsResponse> => {

@@ -17,6 +17,7 @@ import {
   type WebDeviceList,
   type WebSubscription,
 } from '@rotki-premium/protocol/web-api';
+import { CancelRequest } from '@rotki-premium/protocol/billing-api';
 import { ZodError } from 'zod';
 import { createAccount, getAccount } from '../../domain/accounts.ts';
 import type { DomainContext } from '../../domain/context.ts';
@@ -31,7 +32,9 @@ import {
 import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../../domain/devices.ts';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
 import { createSession, deleteSession, logIn, type WebSession } from '../../domain/sessions.ts';
-import { cancelSubscription, currentSubscription } from '../../domain/subscriptions.ts';
+import { cancelRenewal } from '../../domain/payments/lifecycle.ts';
+import type { PaymentGateways } from '../../domain/payments/gateways.ts';
+import { currentSubscription } from '../../domain/subscriptions.ts';
 import { currentPrices } from '../../domain/billing/prices.ts';
 import { listTiers } from '../../domain/tiers.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
@@ -51,6 +54,8 @@ export interface WebApiOptions {
   /** Login and sign-up attempts per client address in `loginRateWindowMs`. */
   loginRateLimit: number;
   loginRateWindowMs: number;
+  /** Payment providers this server calls (Stripe), when enabled. */
+  gateways: PaymentGateways;
 }
 
 const STATUS_OF_KIND: Record<DomainErrorKind, [number, string]> = {
@@ -110,7 +115,7 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
  * handler calls the same domain functions as the premium API and the CLI.
  */
 export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions): Promise<void> {
-  const { ctx } = options;
+  const { ctx, gateways } = options;
   const accountAttempts = new FailureLimiter(ACCOUNT_ATTEMPT_LIMIT, options.loginRateWindowMs);
 
   await app.register(cookie);
@@ -237,9 +242,14 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     return webCredentials(await regenerateCredentials(ctx, sessionOf(request).accountId, sourceOf(request)));
   });
 
-  app.post(route(WEB_API_PATHS.cancelSubscription), { config: { session: 'required' } }, async (request): Promise<WebSubscription> => {
-    return webSubscription(await cancelSubscription(ctx, sessionOf(request).accountId));
-  });
+  app.post(
+    route(WEB_API_PATHS.cancelSubscription),
+    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'required' } },
+    async (request): Promise<WebSubscription> => {
+      const { reason } = CancelRequest.parse(request.body ?? {});
+      return webSubscription(await cancelRenewal(ctx, gateways, sessionOf(request).accountId, reason ?? null));
+    },
+  );
 
   app.get(route(WEB_API_PATHS.devices), { config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
     const owner = ownerOf(request);
@@ -263,7 +273,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     return { success: true as const };
   });
 
-  await app.register(billingApiRoutes, { ctx });
+  await app.register(billingApiRoutes, { ctx, gateways });
 
   app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
     const tiers = await listTiers(ctx);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { BILLING_SITE_PATHS } from '@rotki-premium/protocol/billing-api';
 import { SITE_PATHS } from '@rotki-premium/protocol/web-api';
 
 export interface WebsiteOptions {
@@ -18,7 +19,7 @@ const NOT_BUILT =
  * for every page path, where the client-side router takes over.
  */
 export async function websiteRoutes(app: FastifyInstance, options: WebsiteOptions): Promise<void> {
-  const pagePaths = Object.values(SITE_PATHS);
+  const pagePaths = [...Object.values(SITE_PATHS), BILLING_SITE_PATHS.checkout, `${BILLING_SITE_PATHS.order}/:reference`];
   if (!existsSync(join(options.webDir, 'index.html'))) {
     app.log.warn({ webDir: options.webDir }, 'website not built; its pages answer 503');
     for (const path of pagePaths) {

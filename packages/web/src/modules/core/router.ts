@@ -1,3 +1,4 @@
+import { BILLING_SITE_PATHS } from '@rotki-premium/protocol/billing-api';
 import { SITE_PATHS } from '@rotki-premium/protocol/web-api';
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { useSessionStore } from '../auth/use-session-store.ts';
@@ -38,6 +39,16 @@ export const router = createRouter({
       path: SITE_PATHS.devices,
       component: () => import('../devices/DevicesPage.vue'),
       meta: { requiresAuth: true, title: 'Devices' },
+    },
+    {
+      path: BILLING_SITE_PATHS.checkout,
+      component: () => import('../checkout/CheckoutPage.vue'),
+      meta: { requiresAuth: true, title: 'Checkout' },
+    },
+    {
+      path: `${BILLING_SITE_PATHS.order}/:reference`,
+      component: () => import('../checkout/OrderPage.vue'),
+      meta: { requiresAuth: true, title: 'Your order' },
     },
     { path: '/:unknown(.*)*', component: () => import('./NotFoundPage.vue'), meta: { title: 'Page not found' } },
   ],

@@ -1,13 +1,12 @@
-import { WEB_API_PATHS, WebCredentials, WebSubscription } from '@rotki-premium/protocol/web-api';
+import { WEB_API_PATHS, WebCredentials } from '@rotki-premium/protocol/web-api';
 import { call } from '../core/use-web-api.ts';
 
-/** API credentials and the subscription, as the subscription page changes them. */
+/** API credentials, as the subscription page shows and changes them. */
 export function useCredentialsApi() {
   return {
     /** Shows the pair (audited on the server as a view). */
     viewCredentials: () => call('GET', WEB_API_PATHS.credentials, WebCredentials),
     createCredentials: () => call('POST', WEB_API_PATHS.credentials, WebCredentials),
     regenerateCredentials: () => call('POST', WEB_API_PATHS.regenerateKeys, WebCredentials),
-    cancelSubscription: () => call('POST', WEB_API_PATHS.cancelSubscription, WebSubscription),
   };
 }

@@ -1,0 +1,26 @@
+import {
+  BILLING_PATHS,
+  HistoryResponse,
+  OrderResponse,
+  PaymentsResponse,
+  PortalResponse,
+  QuoteResponse,
+  orderUrl,
+  type OrderRequest,
+  type QuoteRequest,
+} from '@rotki-premium/protocol/billing-api';
+import { WebSubscription } from '@rotki-premium/protocol/web-api';
+import { call } from '../core/use-web-api.ts';
+
+/** Checkout, payments and the subscription's lifecycle, parsed at this boundary. */
+export function useBillingApi() {
+  return {
+    quote: (request: QuoteRequest) => call('POST', BILLING_PATHS.quote, QuoteResponse, request),
+    placeOrder: (request: OrderRequest) => call('POST', BILLING_PATHS.orders, OrderResponse, request),
+    order: (reference: string) => call('GET', orderUrl(reference), OrderResponse),
+    payments: () => call('GET', BILLING_PATHS.payments, PaymentsResponse),
+    history: () => call('GET', BILLING_PATHS.history, HistoryResponse),
+    resume: () => call('POST', BILLING_PATHS.resume, WebSubscription),
+    portal: () => call('POST', BILLING_PATHS.portal, PortalResponse),
+  };
+}
