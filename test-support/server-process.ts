@@ -71,7 +71,7 @@ export interface StartOptions {
 
 function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), 60_000);
     const onData = () => {
       const match = /Listening on (https?:\/\/\S+)/.exec(output());
       if (match?.[1] !== undefined) {
