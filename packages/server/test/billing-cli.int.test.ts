@@ -20,6 +20,9 @@ function json(result: CliResult): Record<string, unknown> {
   return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
 }
 
+/** Starting a server and hashing passwords on a loaded machine can take a while. */
+const HOOK_TIMEOUT_MS = 180_000;
+
 for (const dialect of DIALECTS) {
   // Each step runs the admin command line as its own process, as an operator would.
   describe(`operator-recorded payments and invoices (${dialect})`, { timeout: 180_000 }, () => {
@@ -35,12 +38,12 @@ for (const dialect of DIALECTS) {
       const config = join(scratch, 'billing.json');
       writeFileSync(config, JSON.stringify(BILLING));
       server = await startServer({ dialect, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, env: { ROTKI_PREMIUM_BILLING_CONFIG: config } });
-    });
+    }, HOOK_TIMEOUT_MS);
     afterAll(async () => {
       await server?.stop();
       await storage?.cleanup();
       rmSync(scratch, { recursive: true, force: true });
-    });
+    }, HOOK_TIMEOUT_MS);
 
     it('lists the prices and changes one for new periods', async () => {
       expect(json(await cli('admin', 'tiers', 'set-price', '--tier', 'basic', '--period', 'yearly', '--amount', '200', '--json'))).toEqual({

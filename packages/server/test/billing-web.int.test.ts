@@ -28,6 +28,9 @@ function errorOf(json: unknown): { code: string; message: string } {
   return (json as { error: { code: string; message: string } }).error;
 }
 
+/** Starting a server and hashing passwords on a loaded machine can take a while. */
+const HOOK_TIMEOUT_MS = 180_000;
+
 for (const dialect of DIALECTS) {
   describe(`buying through the website API (${dialect})`, { timeout: 120_000 }, () => {
     let storage: TestStorage;
@@ -51,12 +54,12 @@ for (const dialect of DIALECTS) {
       other = new HttpWebSession(server.url);
       expect((await buyer.signUp(name)).status).toBe(201);
       expect((await other.signUp(`${name}o`)).status).toBe(201);
-    });
+    }, HOOK_TIMEOUT_MS);
     afterAll(async () => {
       await server?.stop();
       await storage?.cleanup();
       rmSync(scratch, { recursive: true, force: true });
-    });
+    }, HOOK_TIMEOUT_MS);
 
     it('quotes a plan with VAT and the methods on offer, and refuses what is not offered', async () => {
       const quote = await buyer.request('POST', BILLING_PATHS.quote, { tier: 'Basic', period: 'yearly' });
