@@ -24,6 +24,7 @@ export const AuthErrorCode = {
   Replayed: 'request_replayed',
   NonceOutsideWindow: 'nonce_outside_window',
   DeviceRemoved: 'device_removed',
+  AccountSuspended: 'account_suspended',
 } as const;
 export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
 
@@ -42,6 +43,8 @@ export const messages = {
     `Request nonce is outside the accepted window of ±${windowSeconds} seconds around server time. Check this computer's clock.`,
   deviceRemoved: () =>
     'This device was removed from your premium account. Set up the API credentials again to register it.',
+  accountSuspended: () =>
+    'This rotki premium account is suspended, so premium features are off. Contact the service\'s support to have it restored.',
   rateLimited: (retryAfterSeconds: number) =>
     `Too many requests with invalid signatures. Try again in ${retryAfterSeconds} seconds.`,
   deviceLimit: (limit: number, tier: string, siteUrl: string) =>

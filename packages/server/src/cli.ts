@@ -3,6 +3,7 @@ import { requiredOption } from './cli-options.ts';
 import { registerBillingCommands } from './cli-billing.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
 import { registerMailCommands } from './cli-mail.ts';
+import { registerOperatorCommands } from './cli-operators.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -356,6 +357,7 @@ export function buildProgram(): Command {
   registerBackupCommands(admin, { storeOptions, jsonOption, print });
   registerMailCommands(admin, { storeOptions, jsonOption, print, withContext });
   registerBillingCommands(admin, tiers, { storeOptions, jsonOption, print, withContext });
+  registerOperatorCommands(admin, { storeOptions, jsonOption, withContext, print });
 
   return program;
 }

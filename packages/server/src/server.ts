@@ -14,6 +14,7 @@ import { startMailWorker, type MailWorker } from './domain/mail/worker.ts';
 import { sweepReplayNonces } from './domain/replay-guard.ts';
 import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
+import { SERVER_VERSION } from './version.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
 /** Opens the store, brings it up to date and builds the domain context. */
@@ -83,6 +84,8 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
   const { buildMetricsApp } = await import('./http/routes/metrics.ts');
   const metrics = new ServerMetrics(ctx.store);
+  const { InstanceTelemetry, HEARTBEAT_INTERVAL_MS } = await import('./domain/system/telemetry.ts');
+  const telemetry = new InstanceTelemetry(ctx, SERVER_VERSION);
   const token = secrets.metricsToken;
   const app = await buildApp({
     ctx,
@@ -90,6 +93,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     logger,
     backups,
     metrics,
+    telemetry,
     ...(https === undefined ? {} : { https }),
     ...(token === undefined ? {} : { metricsToken: token }),
   });
@@ -124,6 +128,10 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   });
   const mailDestination = transport.kind === 'smtp' ? `SMTP at ${transport.location}` : `written to ${transport.location} (no --smtp-url set)`;
   logger.info({ mail: transport.kind, location: transport.location }, `mail is ${mailDestination}`);
+  const report = () => telemetry.report().catch((error: unknown) => logger.warn({ err: error }, 'instance heartbeat failed'));
+  await report();
+  const heartbeat = setInterval(() => void report(), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
 
   const sweeper = setInterval(() => {
     sweepReplayNonces(ctx).catch((error: unknown) => logger.warn({ err: error }, 'replay sweep failed'));
@@ -142,9 +150,11 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(heartbeat);
         await metricsApp?.close();
         await app.close();
         await mail.stop();
+        await report();
         await backups.blobs.close();
         await ctx.store.destroy();
       })();

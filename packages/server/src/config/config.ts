@@ -27,6 +27,8 @@ export interface ServerConfig {
   loginRateWindowMs: number;
   /** The built website (packages/web/dist); not served when the folder is missing. */
   webDir: string;
+  /** The built operator console (packages/admin/dist), served at /admin. */
+  adminDir: string;
   /** Blob store and upload expiry. */
   backups: BackupStorageConfig;
   /** A listener of its own serving only `/metrics`; null: none (then `/metrics` is on the public port only with a token). */
@@ -61,6 +63,7 @@ export const DEFAULTS = {
   loginRateLimit: 20,
   loginRateWindowSeconds: 15 * 60,
   webDir: resolve(import.meta.dirname, '../../../web/dist'),
+  adminDir: resolve(import.meta.dirname, '../../../admin/dist'),
 } as const;
 
 export interface ConfigInput {
@@ -78,6 +81,7 @@ export interface ConfigInput {
   sessionTtlSeconds?: number | string | undefined;
   loginRateLimit?: number | string | undefined;
   webDir?: string | undefined;
+  adminDir?: string | undefined;
   backups?: BackupConfigInput | undefined;
   metricsHost?: string | undefined;
   metricsPort?: number | string | undefined;
@@ -136,6 +140,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     loginRateLimit: integer(input.loginRateLimit, DEFAULTS.loginRateLimit, 'login rate limit', 1),
     loginRateWindowMs: DEFAULTS.loginRateWindowSeconds * 1000,
     webDir: resolve(input.webDir ?? DEFAULTS.webDir),
+    adminDir: resolve(input.adminDir ?? DEFAULTS.adminDir),
     backups: buildBackupConfig(input.backups ?? {}, dataDir),
     metrics: metricsListener(input.metricsHost, input.metricsPort),
     mail: buildMailConfig(input.mail ?? {}, dataDir, siteUrl),

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import type { AuditEventRow, Database } from '../store/schema.ts';
 import type { Clock } from './clock.ts';
@@ -28,7 +29,20 @@ export type AuditAction =
   | 'device.removed'
   | 'device.limit_reached'
   | 'signature.failed'
-  | 'signature.rate_limited';
+  | 'signature.rate_limited'
+  | 'account.suspended'
+  | 'account.unsuspended'
+  | 'credentials.revoked'
+  | 'sessions.ended'
+  | 'backup.deleted'
+  | 'tier.changed'
+  | 'operator.created'
+  | 'operator.signed_in'
+  | 'operator.sign_in_failed'
+  | 'operator.second_factor_enrolled'
+  | 'operator.second_factor_reset'
+  | 'operator.disabled'
+  | 'audit.exported';
 
 export interface AuditEntry {
   accountId: number | null;
@@ -38,15 +52,34 @@ export interface AuditEntry {
   ip?: string | null;
 }
 
+/** Who acts in the console: every audit event recorded while `fn` runs carries their name. */
+export interface AuditActor {
+  operator: string;
+  ip: string | null;
+}
+
+const auditActor = new AsyncLocalStorage<AuditActor>();
+
+/**
+ * Runs `fn` on behalf of an operator. Domain functions record their own audit
+ * events; inside this call each one is stamped with the operator's name and
+ * address, whichever function (of any area) records it.
+ */
+export function actingAs<T>(actor: AuditActor, fn: () => Promise<T>): Promise<T> {
+  return auditActor.run(actor, fn);
+}
+
 export async function recordAudit(db: Kysely<Database>, clock: Clock, entry: AuditEntry): Promise<void> {
+  const actor = auditActor.getStore();
   await db
     .insertInto('audit_events')
     .values({
       account_id: entry.accountId,
       action: entry.action,
       detail: JSON.stringify(entry.detail ?? {}),
-      ip: entry.ip ?? null,
+      ip: entry.ip ?? actor?.ip ?? null,
       created_at: clock.now(),
+      operator: actor?.operator ?? null,
     })
     .execute();
 }
@@ -57,6 +90,7 @@ export interface AuditEvent {
   detail: Record<string, unknown>;
   ip: string | null;
   createdAt: Date;
+  operator: string | null;
 }
 
 export async function listAuditEvents(db: Kysely<Database>, accountId: number, limit = 200): Promise<AuditEvent[]> {
@@ -73,5 +107,6 @@ export async function listAuditEvents(db: Kysely<Database>, accountId: number, l
     detail: JSON.parse(row.detail) as Record<string, unknown>,
     ip: row.ip,
     createdAt: new Date(Number(row.created_at)),
+    operator: row.operator,
   }));
 }

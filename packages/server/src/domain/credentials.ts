@@ -19,7 +19,7 @@ function secretContext(accountId: number): string {
 
 export interface AuditSource {
   ip?: string | null;
-  via?: 'web' | 'cli' | 'api';
+  via?: 'web' | 'cli' | 'api' | 'console';
 }
 
 /** Creates the account's first pair. Needs an active subscription; never replaces an existing pair. */
@@ -121,6 +121,8 @@ export interface Signer {
   username: string;
   apiKey: string;
   apiSecret: string;
+  /** An operator suspended the account: its signed requests are refused. */
+  suspended: boolean;
   subscription: { active: boolean; periodEnd: Date; tier: Tier } | null;
 }
 
@@ -137,6 +139,7 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
       'api_credentials.api_key',
       'api_credentials.secret_ciphertext',
       'accounts.username',
+      'accounts.suspended_at',
       'subscriptions.status',
       'subscriptions.period_end',
       'tiers.id as tier_id',
@@ -180,6 +183,7 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
     username: row.username,
     apiKey: row.api_key,
     apiSecret: ctx.keyRing.decrypt(row.secret_ciphertext, secretContext(accountId)),
+    suspended: row.suspended_at !== null,
     subscription,
   };
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -24,6 +24,15 @@ export class KeyRing {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+  }
+
+  /**
+   * Names the key without revealing it (an HMAC of a fixed label under the
+   * key): instances showing the same fingerprint hold the same key.
+   */
+  fingerprint(): string {
+    const mac = createHmac('sha256', this.#key).update('rotki-premium master key fingerprint').digest('hex');
+    return mac.slice(0, 16).replace(/(.{4})(?!$)/g, '$1:');
   }
 
   decrypt(stored: string, context: string): string {

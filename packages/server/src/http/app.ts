@@ -12,11 +12,15 @@ import rawBody from './plugins/raw-body.ts';
 import requestMetrics from './plugins/request-metrics.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import signedRequest from './plugins/signed-request.ts';
+import type { InstanceTelemetry } from '../domain/system/telemetry.ts';
+import { adminApiRoutes } from './routes/admin-api/index.ts';
+import { adminSiteRoutes } from './routes/admin-site.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
 import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
+import { ADMIN_API } from '@rotki-premium/protocol/admin-api';
 import { websiteRoutes } from './routes/website.ts';
 
 export interface AppOptions {
@@ -34,6 +38,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** Serve `/metrics` on this app's port, behind this bearer token. */
   metricsToken?: string;
+  /** This instance's heartbeat and activity counts (failed signatures), when it reports them. */
+  telemetry?: InstanceTelemetry;
 }
 
 /** Builds the whole HTTP application; it does not listen. */
@@ -64,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     failedSignatureLimit: config.failedSignatureLimit,
     failedSignatureWindowMs: config.failedSignatureWindowMs,
     metrics,
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   });
   let backups = options.backups;
   if (backups === undefined) {
@@ -88,6 +95,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     gateways: options.gateways ?? NO_GATEWAYS,
   });
   await app.register(websiteRoutes, { webDir: config.webDir });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs });
+  await app.register(adminSiteRoutes, { adminDir: config.adminDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });
   if (options.metricsToken !== undefined) await app.register(metricsRoutes, { metrics, token: options.metricsToken });

@@ -4,6 +4,9 @@ import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
 import { mailMigration } from './migrations/007-mail.ts';
 import { billingMigration } from './migrations/010-billing.ts';
+import { operatorsMigration } from './migrations/013-operators.ts';
+import { accountSuspensionMigration } from './migrations/014-account-suspension.ts';
+import { instanceTelemetryMigration } from './migrations/015-instance-telemetry.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -14,6 +17,9 @@ function provider(store: Store): MigrationProvider {
         '002-backups': backupsMigration(store.dialect),
         '007-mail': mailMigration(store.dialect),
         '010-billing': billingMigration(store.dialect),
+        '013-operators': operatorsMigration(store.dialect),
+        '014-account-suspension': accountSuspensionMigration(store.dialect),
+        '015-instance-telemetry': instanceTelemetryMigration(store.dialect),
       };
     },
   };

@@ -2,6 +2,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BackupTable, BackupUploadTable } from './backups.table.ts';
 import type { JobLeaseTable, MailQueueTable } from './mail.table.ts';
 import type { InvoiceSequenceTable, InvoiceTable, OrderTable, PaymentTable, ProviderEventTable, TierPriceTable } from './billing.table.ts';
+import type { ActivityCountTable, InstanceHeartbeatTable, OperatorSessionTable, OperatorTable } from './operators.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
 
@@ -12,6 +13,9 @@ export interface AccountTable {
   email: string;
   password_hash: string;
   created_at: number;
+  /** Set while an operator has suspended the account. */
+  suspended_at: number | null;
+  suspension_reason: string | null;
 }
 export type AccountRow = Selectable<AccountTable>;
 
@@ -100,6 +104,8 @@ export interface AuditEventTable {
   detail: string;
   ip: string | null;
   created_at: number;
+  /** The operator who acted, by name; null for the subscriber's own actions and the system's. */
+  operator: string | null;
 }
 export type AuditEventRow = Selectable<AuditEventTable>;
 
@@ -130,4 +136,8 @@ export interface Database {
   invoice_sequences: InvoiceSequenceTable;
   invoices: InvoiceTable;
   provider_events: ProviderEventTable;
+  operators: OperatorTable;
+  operator_sessions: OperatorSessionTable;
+  instance_heartbeats: InstanceHeartbeatTable;
+  activity_counts: ActivityCountTable;
 }

@@ -14,6 +14,7 @@ import {
 import { recordAudit } from '../../domain/audit.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { touchDevice } from '../../domain/devices.ts';
+import type { InstanceTelemetry } from '../../domain/system/telemetry.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import { AuthFailure, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
@@ -54,6 +55,8 @@ export interface SignedRequestOptions {
   failedSignatureLimit: number;
   failedSignatureWindowMs: number;
   metrics: ServerMetrics;
+  /** Counts failed signatures for the console's dashboard (summed over instances). */
+  telemetry?: InstanceTelemetry;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -127,6 +130,7 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
       reply.header(SERVER_TIME_HEADER, String(now)).header('date', new Date(now).toUTCString());
     }
     if (failure.isSignatureFailure) {
+      options.telemetry?.count('signature_failed');
       const apiKey = header(request, API_KEY_HEADER) ?? '';
       const keyLimited = keyLimiter.recordFailure(apiKey, now);
       const addressLimited = addressLimiter.recordFailure(request.ip, now);

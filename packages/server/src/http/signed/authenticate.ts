@@ -52,7 +52,7 @@ const NONCE_PATTERN = /^\d{1,16}$/;
 
 /**
  * PROTOCOL.md §4.6 and decisions 1–2: key → signature → nonce window →
- * subscription → replay. Nothing is written before the signature and window
+ * account not suspended → subscription → replay. Nothing is written before the signature and window
  * checks pass; the replay record is the only write.
  */
 export async function verifySignedRequest(
@@ -75,6 +75,8 @@ export async function verifySignedRequest(
       throw new AuthFailure(AuthErrorCode.NonceOutsideWindow, messages.nonceOutsideWindow(windowSeconds));
     }
   }
+
+  if (signer.suspended) throw new AuthFailure(AuthErrorCode.AccountSuspended, messages.accountSuspended());
 
   const subscription = signer.subscription;
   if (subscription === null || !subscription.active) {

@@ -1,0 +1,117 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ADMIN_API,
+  ADMIN_API_PATHS,
+  AdminErrorCode,
+  SignInRequest,
+  TotpRequest,
+  adminMessages,
+  type SessionView,
+  type SignInStep,
+} from '@rotki-premium/protocol/admin-api';
+import type { DomainContext } from '../../../domain/context.ts';
+import {
+  OPERATOR_SESSION_TTL_MS,
+  PASSWORD_STAGE_TTL_MS,
+  completeSecondFactor,
+  endOperatorSession,
+  signInWithPassword,
+  type IssuedOperatorSession,
+  type OperatorSession,
+} from '../../../domain/operators/operator-sessions.ts';
+import { FailureLimiter } from '../../signed/failure-limiter.ts';
+import {
+  AdminApiError,
+  CONSOLE_PRE_SESSION_CSRF_COOKIE,
+  CONSOLE_SESSION_COOKIE,
+  consoleCsrfToken,
+  csrfCookieOptions,
+  sessionCookieOptions,
+} from './admin-plugin.ts';
+
+/** Wrong passwords or codes per operator name in 15 minutes before that name is refused for the rest of the window. */
+const NAME_ATTEMPT_LIMIT = 10;
+const ATTEMPT_WINDOW_MS = 15 * 60 * 1000;
+/** Sign-in attempts per address in 15 minutes. */
+const ADDRESS_ATTEMPT_LIMIT = 30;
+
+function path(full: string): string {
+  return full.slice(ADMIN_API.length);
+}
+
+export function sessionView(session: OperatorSession): SessionView {
+  const { username, email, role } = session.operator;
+  return { operator: { username, email, role }, csrfToken: session.csrfToken };
+}
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, issued: IssuedOperatorSession, ttlMs: number): void {
+  reply
+    .setCookie(CONSOLE_SESSION_COOKIE, issued.token, { ...sessionCookieOptions(request), maxAge: Math.floor(ttlMs / 1000) })
+    .clearCookie(CONSOLE_PRE_SESSION_CSRF_COOKIE, csrfCookieOptions(request));
+}
+
+/** Sign-in (password, then the authenticator's code; at the first sign-in the authenticator is set up), the session, sign-out. */
+export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: DomainContext }): Promise<void> {
+  const { ctx } = options;
+  const nameAttempts = new FailureLimiter(NAME_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
+  const perAddress = { max: ADDRESS_ATTEMPT_LIMIT, timeWindow: ATTEMPT_WINDOW_MS, keyGenerator: (request: FastifyRequest) => request.ip };
+
+  function refuseIfLimited(reply: FastifyReply, name: string): void {
+    const wait = nameAttempts.retryAfterSeconds(name.toLowerCase(), ctx.clock.now());
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AdminApiError(429, AdminErrorCode.RateLimited, adminMessages.tooManyAttempts(wait));
+    }
+  }
+
+  app.get(path(ADMIN_API_PATHS.csrf), { config: { console: 'public' } }, async (request, reply) => ({
+    csrfToken: consoleCsrfToken(request, reply),
+  }));
+
+  app.get(path(ADMIN_API_PATHS.session), { config: { console: 'operator' } }, async (request): Promise<SessionView> => {
+    return sessionView(request.operatorSession as OperatorSession);
+  });
+
+  app.post(
+    path(ADMIN_API_PATHS.session),
+    { bodyLimit: 4096, config: { console: 'public', rateLimit: perAddress } },
+    async (request, reply): Promise<SignInStep> => {
+      const body = SignInRequest.parse(request.body ?? {});
+      refuseIfLimited(reply, body.username);
+      const outcome = await signInWithPassword(ctx, body.username, body.password, request.ip);
+      if (outcome === null) {
+        nameAttempts.recordFailure(body.username.toLowerCase(), ctx.clock.now());
+        throw new AdminApiError(401, AdminErrorCode.WrongCredentials, adminMessages.wrongCredentials());
+      }
+      if (request.operatorSession !== null) await endOperatorSession(ctx, request.operatorSession.id);
+      setSessionCookie(request, reply, outcome.issued, PASSWORD_STAGE_TTL_MS);
+      const csrfToken = outcome.issued.session.csrfToken;
+      return outcome.next === 'totp'
+        ? { next: 'totp', csrfToken }
+        : { next: 'enrol', secret: outcome.secret, otpauthUri: outcome.otpauthUri, csrfToken };
+    },
+  );
+
+  app.post(
+    path(ADMIN_API_PATHS.sessionTotp),
+    { bodyLimit: 1024, config: { console: 'password', rateLimit: perAddress } },
+    async (request, reply): Promise<SessionView> => {
+      const pending = request.operatorSession as OperatorSession;
+      refuseIfLimited(reply, pending.operator.username);
+      const { code } = TotpRequest.parse(request.body ?? {});
+      const issued = await completeSecondFactor(ctx, pending, code, request.ip);
+      if (issued === null) {
+        nameAttempts.recordFailure(pending.operator.username.toLowerCase(), ctx.clock.now());
+        throw new AdminApiError(401, AdminErrorCode.WrongCode, adminMessages.wrongCode());
+      }
+      setSessionCookie(request, reply, issued, OPERATOR_SESSION_TTL_MS);
+      return sessionView(issued.session);
+    },
+  );
+
+  app.delete(path(ADMIN_API_PATHS.session), { config: { console: 'public' } }, async (request, reply) => {
+    if (request.operatorSession !== null) await endOperatorSession(ctx, request.operatorSession.id);
+    reply.clearCookie(CONSOLE_SESSION_COOKIE, sessionCookieOptions(request));
+    return { success: true as const };
+  });
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify';
+import type { DomainContext } from '../../../domain/context.ts';
+import type { BlobStore } from '../../../store/blob-store.ts';
+import { adminAuthRoutes } from './admin-auth.ts';
+import { adminConsoleRoutes } from './admin-console.ts';
+import { adminCustomerRoutes } from './admin-customers.ts';
+import { consolePlumbing } from './admin-plugin.ts';
+
+export interface AdminApiOptions {
+  ctx: DomainContext;
+  blobs: BlobStore;
+}
+
+/** The operator console's API under `/admin/api` (register with that prefix). */
+export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOptions): Promise<void> {
+  // Only these two: the options Fastify hands a plugin also hold its prefix, which must not apply twice.
+  const shared = { ctx: options.ctx, blobs: options.blobs };
+  await consolePlumbing(app, shared);
+  await app.register(adminAuthRoutes, shared);
+  await app.register(adminCustomerRoutes, shared);
+  await app.register(adminConsoleRoutes, shared);
+}

@@ -1,0 +1,200 @@
+import { messages } from '@rotki-premium/protocol';
+import {
+  ADMIN_API_PATHS,
+  AuditList,
+  CustomerDetail,
+  CustomerSearchResult,
+  SystemView,
+  customerActionPath,
+  customerPath,
+} from '@rotki-premium/protocol/admin-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../../../test-support/databases.ts';
+import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
+import { createTestStorage, startServer, type ServerHandle, type Subscriber, type TestStorage } from '../../../test-support/server-process.ts';
+import { findAccountByUsername } from '../src/domain/accounts.ts';
+import { expireSubscription } from '../src/domain/subscriptions.ts';
+import { ConsoleSession } from './support/console-session.ts';
+import { call, ENDPOINTS } from './support/rotki-app.ts';
+
+function monthsLater(from: Date, months: number): string {
+  const date = new Date(from);
+  date.setUTCMonth(date.getUTCMonth() + months);
+  return date.toISOString().slice(0, 10);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`the console API (${dialect})`, () => {
+    let storage: TestStorage;
+    let server: ServerHandle;
+    let domain: ServerContext;
+    const operators: Record<'admin' | 'support', { password: string; secret?: string }> = {
+      admin: { password: '' },
+      support: { password: '' },
+    };
+    const names = { admin: `ada${dialect}`, support: `sam${dialect}` };
+
+    beforeAll(async () => {
+      storage = await createTestStorage(dialect);
+      server = await startServer({ dialect, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, env: { ROTKI_PREMIUM_LOGIN_RATE_LIMIT: '500' } });
+      domain = await openServerContext(server);
+      for (const role of ['admin', 'support'] as const) {
+        const created = await server.admin(['admin', 'operator', 'create', '--username', names[role], '--email', `${role}@ops.example`, '--role', role]);
+        expect(created).toMatchObject({ username: names[role], role, second_factor: false });
+        operators[role].password = String(created.password);
+      }
+      // Starting a server and hashing passwords (scrypt) takes long on a loaded machine.
+    }, 180_000);
+    afterAll(async () => {
+      await domain?.close();
+      await server?.stop();
+      await storage?.cleanup();
+    });
+
+    const sessions = new Map<string, ConsoleSession>();
+    /**
+     * One signed-in console per role, reused: a TOTP code is accepted once, so
+     * a second sign-in needs the next 30-second code (`step`).
+     */
+    async function signedIn(role: 'admin' | 'support', step = 0): Promise<ConsoleSession> {
+      const existing = sessions.get(role);
+      if (existing !== undefined) return existing;
+      const session = new ConsoleSession(server.url);
+      const { secret } = await session.signIn(names[role], operators[role].password, operators[role].secret, step);
+      operators[role].secret = secret;
+      sessions.set(role, session);
+      return session;
+    }
+
+    it('signs an operator in with the password and then the authenticator set up at the first sign-in', async () => {
+      const browser = new ConsoleSession(server.url);
+      expect((await browser.request('GET', ADMIN_API_PATHS.session)).status).toBe(401);
+      const wrong = await browser.request('POST', ADMIN_API_PATHS.session, { username: names.admin, password: 'not it' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.json).toEqual({ error: { code: 'wrong_credentials', message: 'Wrong operator name or password.' } });
+      // Without the page's CSRF token nothing is accepted, not even a sign-in.
+      expect((await browser.request('POST', ADMIN_API_PATHS.session, { username: names.admin, password: operators.admin.password }, { csrf: null })).status).toBe(403);
+
+      const first = await browser.request('POST', ADMIN_API_PATHS.session, { username: names.admin, password: operators.admin.password });
+      expect(first.status).toBe(200);
+      const enrol = first.json as { next: string; secret: string; otpauthUri: string };
+      expect(enrol.next).toBe('enrol');
+      expect(enrol.otpauthUri).toMatch(/^otpauth:\/\/totp\/.*secret=[A-Z2-7]+/);
+      // The password alone opens nothing.
+      expect((await browser.request('GET', ADMIN_API_PATHS.dashboard)).status).toBe(401);
+      const badCode = await browser.request('POST', ADMIN_API_PATHS.sessionTotp, { code: '000000' });
+      expect(badCode.status).toBe(401);
+      expect((badCode.json as { error: { code: string } }).error.code).toBe('wrong_code');
+      const { totpCode } = await import('../src/domain/operators/totp.ts');
+      const code = totpCode(enrol.secret, Date.now());
+      const done = await browser.request('POST', ADMIN_API_PATHS.sessionTotp, { code });
+      expect(done.status).toBe(200);
+      expect(done.json).toMatchObject({ operator: { username: names.admin, role: 'admin', email: 'admin@ops.example' } });
+      operators.admin.secret = enrol.secret;
+      expect((await browser.request('GET', ADMIN_API_PATHS.session)).status).toBe(200);
+
+      // The same code a second time is refused: a code works once.
+      const again = new ConsoleSession(server.url);
+      expect((await again.request('POST', ADMIN_API_PATHS.session, { username: names.admin, password: operators.admin.password })).json).toMatchObject({ next: 'totp' });
+      expect((await again.request('POST', ADMIN_API_PATHS.sessionTotp, { code })).status).toBe(401);
+
+      const listed = await server.admin(['admin', 'operator', 'list']);
+      expect(listed.operators).toContainEqual(expect.objectContaining({ username: names.admin, second_factor: true }));
+
+      // Sign-out ends the session on the server.
+      expect((await browser.request('DELETE', ADMIN_API_PATHS.session)).status).toBe(200);
+      expect((await browser.request('GET', ADMIN_API_PATHS.session)).status).toBe(401);
+    });
+
+    it('lets only admins open tiers and prices', async () => {
+      const support = await signedIn('support');
+      const refused = await support.request('GET', ADMIN_API_PATHS.tiers);
+      expect(refused.status).toBe(403);
+      expect((refused.json as { error: { code: string } }).error.code).toBe('role_forbidden');
+      expect((await support.request('PUT', `${ADMIN_API_PATHS.tiers}/1`, {})).status).toBe(403);
+      const admin = await signedIn('admin', 1);
+      const tiers = await admin.request('GET', ADMIN_API_PATHS.tiers);
+      expect(tiers.status).toBe(200);
+      expect((tiers.json as { tiers: { name: string }[] }).tiers.map((t) => t.name)).toEqual(['Supporter', 'Basic', 'Advanced']);
+    });
+
+    it('finds a customer by API-key prefix, grants 12 months the app sees at its next check, suspends and unsuspends, all audited by name', async () => {
+      const who: Subscriber = await domain.createSubscriber('Basic');
+      const account = await findAccountByUsername(domain.ctx, who.username);
+      await expireSubscription(domain.ctx, account!.id);
+      const before = await call(server.url, who, ENDPOINTS.limits);
+      expect(before.status).toBe(403);
+      expect((before.json as { error: string }).error).toMatch(/^Your rotki premium subscription is not active: it ended on /);
+
+      const support = await signedIn('support');
+      const found = CustomerSearchResult.parse((await support.request('GET', `${ADMIN_API_PATHS.customers}?q=${encodeURIComponent(who.apiKey.slice(0, 12))}`)).json);
+      expect(found.customers).toEqual([expect.objectContaining({ username: who.username, matchedOn: 'api_key', suspended: false })]);
+      const id = found.customers[0]!.id;
+
+      const granted = await support.request('POST', customerActionPath(id, 'grant'), { tier: 'Advanced', months: 12 });
+      expect(granted.status).toBe(200);
+      const detail = CustomerDetail.parse(granted.json);
+      expect(detail.subscription).toMatchObject({ tier: 'Advanced', status: 'active', isActive: true });
+      expect(detail.subscription?.periodEnd.slice(0, 10)).toBe(monthsLater(new Date(), 12));
+      // The secret never reaches the console: only the key's first characters.
+      expect(JSON.stringify(detail)).not.toContain(who.apiSecret);
+      expect(JSON.stringify(detail)).not.toContain(who.apiKey);
+      expect(detail.credentials?.apiKeyPrefix).toBe(who.apiKey.slice(0, 12));
+      const after = await call(server.url, who, ENDPOINTS.limits);
+      expect(after.status).toBe(200);
+      expect((after.json as { current_tier: string }).current_tier).toBe('Advanced');
+
+      const noReason = await support.request('POST', customerActionPath(id, 'suspend'), { reason: ' ' });
+      expect(noReason.status).toBe(400);
+      expect((await support.request('POST', customerActionPath(id, 'suspend'), { reason: 'charge-back on the last payment' })).status).toBe(200);
+      for (const endpoint of [ENDPOINTS.limits, ENDPOINTS.lastDataMetadata]) {
+        const refused = await call(server.url, who, endpoint);
+        expect(refused.status).toBe(endpoint === ENDPOINTS.limits ? 403 : 401);
+        expect(refused.json).toEqual({ error: messages.accountSuspended(), code: 'account_suspended' });
+      }
+      expect((await support.request('POST', customerActionPath(id, 'unsuspend'))).status).toBe(200);
+      expect((await call(server.url, who, ENDPOINTS.limits)).status).toBe(200);
+
+      const audit = AuditList.parse((await support.request('GET', `${ADMIN_API_PATHS.audit}?account=${who.username}`)).json);
+      const byOperator = audit.entries.filter((e) => e.operator === names.support).map((e) => e.action);
+      expect(byOperator).toEqual(['account.unsuspended', 'account.suspended', 'subscription.granted']);
+      expect(audit.entries.find((e) => e.action === 'account.suspended')?.detail).toEqual({ reason: 'charge-back on the last payment' });
+
+      const csv = await support.request('GET', `${ADMIN_API_PATHS.auditCsv}?account=${who.username}&operator=${names.support}`);
+      expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      const lines = csv.text.trim().split('\r\n');
+      expect(lines[0]).toBe('time,action,account,operator,ip,detail');
+      expect(lines.slice(1).map((l) => l.split(',')[1])).toEqual(['"account.unsuspended"', '"account.suspended"', '"subscription.granted"']);
+    });
+
+    it('removes a device, revokes credentials and ends website sessions for a customer', async () => {
+      const who = await domain.createSubscriber('Basic');
+      const support = await signedIn('support');
+      const { id } = CustomerSearchResult.parse((await support.request('GET', `${ADMIN_API_PATHS.customers}?q=${who.username}`)).json).customers[0]!;
+      expect((await support.request('POST', customerActionPath(id, 'revoke-credentials'))).status).toBe(200);
+      const refused = await call(server.url, who, ENDPOINTS.limits);
+      expect(refused.status).toBe(403);
+      expect((refused.json as { code: string }).code).toBe('unknown_api_key');
+      const detail = CustomerDetail.parse((await support.request('GET', customerPath(id))).json);
+      expect(detail.credentials).toBeNull();
+      expect(detail.audit[0]).toMatchObject({ action: 'credentials.revoked', operator: names.support });
+      const ended = await support.request('POST', customerActionPath(id, 'end-sessions'));
+      expect(ended.status).toBe(200);
+      expect((await support.request('DELETE', `${customerPath(id)}/devices/999999`)).status).toBe(404);
+      expect((await support.request('GET', customerPath(999_999))).status).toBe(404);
+    });
+
+    it('shows the system: version, stores, migrations, this instance and the master-key fingerprint', async () => {
+      const support = await signedIn('support');
+      const system = SystemView.parse((await support.request('GET', ADMIN_API_PATHS.system)).json);
+      expect(system.database.dialect).toBe(dialect);
+      expect(system.blobStore.kind).toBe('file');
+      expect(system.migrations.pending).toEqual([]);
+      expect(system.migrations.applied.map((m) => m.name)).toEqual(expect.arrayContaining(['013-operators', '014-account-suspension', '015-instance-telemetry']));
+      expect(system.instances).toHaveLength(1);
+      expect(system.instances[0]?.pid).toBe(server.process.pid);
+      expect(system.masterKey.fingerprint).toMatch(/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/);
+      expect(JSON.stringify(system)).not.toMatch(/postgres:\/\/[^@]*:[^@*]+@/);
+    });
+  });
+}
