@@ -9,6 +9,8 @@ import { parseBillingPeriod, setTierPrice } from './domain/billing/prices.ts';
 import { recordOperatorPayment } from './domain/payments/manual.ts';
 import { listPayments, type PaymentView } from './domain/payments/payment-list.ts';
 import { invalid } from './domain/errors.ts';
+import { replayProviderEvent } from './domain/payments/event-replay.ts';
+import { listProviderEvents } from './domain/payments/provider-events.ts';
 
 interface Json {
   json?: boolean;
@@ -143,6 +145,54 @@ export function registerBillingCommands(admin: Command, tiers: Command, helpers:
         )
         .join('\n');
       print(options.json, text === '' ? 'No payments' : text, { payments: list.map(paymentJson) });
+    });
+  });
+
+  const events = admin.command('events').description("payment providers' events (webhooks) and what processing did");
+  jsonOption(
+    storeOptions(
+      events
+        .command('list')
+        .description('events, newest first')
+        .addOption(new Option('--failed', 'only events whose processing failed'))
+        .addOption(new Option('--limit <n>', 'how many').default('50')),
+    ),
+  ).action(async (options: Json & { failed?: boolean; limit: string }) => {
+    await withContext(options, async (ctx) => {
+      const list = await listProviderEvents(ctx, {
+        ...(options.failed === true ? { status: 'failed' as const } : {}),
+        limit: Number.parseInt(options.limit, 10) || 50,
+      });
+      const text = list
+        .map((e) => `${String(e.id).padStart(6)}  ${new Date(e.receivedAt).toISOString()}  ${e.provider} ${e.type.padEnd(30)} ${e.status.padEnd(9)} ${e.outcome}`)
+        .join('\n');
+      print(options.json, text === '' ? 'No events' : text, {
+        events: list.map((e) => ({
+          id: e.id,
+          provider: e.provider,
+          event_id: e.eventId,
+          type: e.type,
+          status: e.status,
+          outcome: e.outcome,
+          attempts: e.attempts,
+          received_at: new Date(e.receivedAt).toISOString(),
+        })),
+      });
+    });
+  });
+  jsonOption(
+    storeOptions(
+      events
+        .command('replay')
+        .description('process a stored event again (safe: what it does is applied once)')
+        .addOption(requiredOption('--id <n>', 'the event id from admin events list', 'ROTKI_PREMIUM_EVENT_ID')),
+    ),
+  ).action(async (options: Json & { id: string }) => {
+    await withContext(options, async (ctx) => {
+      const id = Number(options.id);
+      if (!Number.isSafeInteger(id) || id < 1) throw invalid(`--id must be an event id, got "${options.id}"`);
+      const result = await replayProviderEvent(ctx, id);
+      print(options.json, `Event ${id}: ${result.status}: ${result.outcome}`, { id, status: result.status, outcome: result.outcome });
     });
   });
 

@@ -23,6 +23,11 @@ const SAMPLE_DATA: { [N in MailTemplateName]: unknown } = {
   'email-changed': { username: 'alice', newEmail: 'new@example.com' },
   'account-deleted': { username: 'alice' },
   'security-notice': { username: 'alice', event: 'device_registered', detail: 'Laptop' },
+  'payment-receipt': { username: 'alice', plan: 'Basic', until: '2027-12-02T10:00:00.000Z', amount: '€214.20', invoiceNumber: 'INV-000001', method: 'bank transfer' },
+  'renewal-reminder': { username: 'alice', plan: 'Basic', until: '2027-12-02T10:00:00.000Z', period: 'yearly' },
+  'subscription-expiring': { username: 'alice', plan: 'Basic', until: '2027-12-02T10:00:00.000Z' },
+  'payment-failed': { username: 'alice', plan: 'Basic', until: '2027-12-09T10:00:00.000Z' },
+  'subscription-expired': { username: 'alice', plan: 'Basic' },
 };
 
 /** A port nothing listens on: taken, then freed. */

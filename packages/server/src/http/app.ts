@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.ts';
 import { backupMetadata, createBackups, type Backups } from '../domain/backups.ts';
 import type { DomainContext } from '../domain/context.ts';
-import { NO_GATEWAYS, type PaymentGateways } from '../domain/payments/gateways.ts';
+import { openPaymentProviders, type PaymentProviders } from '../domain/payments/providers.ts';
 import { openBlobStore } from '../store/blob-store.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import errorHandler from './plugins/error-handler.ts';
@@ -21,6 +21,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
 import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
 import { ADMIN_API } from '@rotki-premium/protocol/admin-api';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { websiteRoutes } from './routes/website.ts';
 
 export interface AppOptions {
@@ -30,8 +31,8 @@ export interface AppOptions {
   backupMetadata?: BackupMetadataSource;
   /** Backup storage; default: the configured blob store (closed with the app). */
   backups?: Backups;
-  /** Payment providers the server calls; default: none. */
-  gateways?: PaymentGateways;
+  /** Payment providers (Stripe); default: those the billing settings enable. */
+  providers?: PaymentProviders;
   /** PEM certificate and key: the app then answers HTTPS itself (PROTOCOL.md decision 11). */
   https?: { cert: Buffer; key: Buffer };
   /** What `/metrics` reports; default: metrics of this app alone. */
@@ -86,14 +87,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(backupApiRoutes, { backups, metrics });
 
+  const providers = options.providers ?? openPaymentProviders(ctx);
   await app.register(webApiRoutes, {
     prefix: WEB_API_PREFIX,
     ctx,
     sessionTtlMs: config.sessionTtlMs,
     loginRateLimit: config.loginRateLimit,
     loginRateWindowMs: config.loginRateWindowMs,
-    gateways: options.gateways ?? NO_GATEWAYS,
+    gateways: providers.gateways,
   });
+  if (providers.stripe !== null) await app.register(webhookRoutes, { ctx, stripe: providers.stripe });
   await app.register(websiteRoutes, { webDir: config.webDir });
   await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs });
   await app.register(adminSiteRoutes, { adminDir: config.adminDir });

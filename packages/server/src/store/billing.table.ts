@@ -118,3 +118,11 @@ export interface ProviderEventTable {
   processed_at: number | null;
 }
 export type ProviderEventRow = Selectable<ProviderEventTable>;
+
+/** The provider's customer an account is (Stripe), so the customer portal opens on the right one. */
+export interface PaymentCustomerTable {
+  provider: string;
+  customer_id: string;
+  account_id: number;
+  created_at: number;
+}

@@ -7,6 +7,7 @@ import { billingMigration } from './migrations/010-billing.ts';
 import { operatorsMigration } from './migrations/013-operators.ts';
 import { accountSuspensionMigration } from './migrations/014-account-suspension.ts';
 import { instanceTelemetryMigration } from './migrations/015-instance-telemetry.ts';
+import { paymentCustomersMigration } from './migrations/011-payment-customers.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -20,6 +21,7 @@ function provider(store: Store): MigrationProvider {
         '013-operators': operatorsMigration(store.dialect),
         '014-account-suspension': accountSuspensionMigration(store.dialect),
         '015-instance-telemetry': instanceTelemetryMigration(store.dialect),
+        '011-payment-customers': paymentCustomersMigration(store.dialect),
       };
     },
   };

@@ -1,7 +1,15 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { BackupTable, BackupUploadTable } from './backups.table.ts';
 import type { JobLeaseTable, MailQueueTable } from './mail.table.ts';
-import type { InvoiceSequenceTable, InvoiceTable, OrderTable, PaymentTable, ProviderEventTable, TierPriceTable } from './billing.table.ts';
+import type {
+  InvoiceSequenceTable,
+  InvoiceTable,
+  OrderTable,
+  PaymentCustomerTable,
+  PaymentTable,
+  ProviderEventTable,
+  TierPriceTable,
+} from './billing.table.ts';
 import type { ActivityCountTable, InstanceHeartbeatTable, OperatorSessionTable, OperatorTable } from './operators.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
@@ -140,4 +148,5 @@ export interface Database {
   operator_sessions: OperatorSessionTable;
   instance_heartbeats: InstanceHeartbeatTable;
   activity_counts: ActivityCountTable;
+  payment_customers: PaymentCustomerTable;
 }

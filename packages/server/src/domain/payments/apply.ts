@@ -4,6 +4,8 @@ import { lockAccount } from '../../store/database.ts';
 import type { Database, SubscriptionRow } from '../../store/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { issueInvoice } from '../billing/invoices.ts';
+import { formatMoney } from '../billing/money.ts';
+import { enqueueMail } from '../mail/queue.ts';
 import { addPeriod } from '../billing/periods.ts';
 import type { DomainContext } from '../context.ts';
 import { isSubscriptionActive } from '../subscriptions.ts';
@@ -211,6 +213,20 @@ export async function applyPayment(ctx: DomainContext, event: PaymentReceived): 
       accountId: event.accountId,
       action: `subscription.${action}`,
       detail: { tier: order.tierName, period: order.period, until: new Date(periodEnd).toISOString(), invoice: invoice.number },
+    });
+    const account = await trx.selectFrom('accounts').select(['username', 'email']).where('id', '=', event.accountId).executeTakeFirstOrThrow();
+    // Queued in this transaction: the receipt goes out if and only if the payment is recorded.
+    await enqueueMail(trx, ctx.clock, {
+      to: account.email,
+      template: 'payment-receipt',
+      data: {
+        username: account.username,
+        plan: order.tierName,
+        until: new Date(periodEnd).toISOString(),
+        amount: formatMoney(event.amountMinor, ctx.billing.currency),
+        invoiceNumber: invoice.number,
+        method: event.methodLabel,
+      },
     });
     await recordAudit(trx, ctx.clock, {
       accountId: event.accountId,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   BILLING_PATHS,
+  BILLING_SITE_PATHS,
   InvoiceNumberParam,
   OrderReferenceParam,
   OrderRequest,
@@ -8,16 +9,20 @@ import {
   type HistoryResponse,
   type OrderResponse,
   type PaymentsResponse,
+  type PortalResponse,
   type QuoteResponse,
 } from '@rotki-premium/protocol/billing-api';
-import type { WebSubscription } from '@rotki-premium/protocol/web-api';
+import { SITE_PATHS, WebErrorCode, type WebSubscription } from '@rotki-premium/protocol/web-api';
 import { getInvoicePdf } from '../../domain/billing/invoices.ts';
 import { enabledPaymentMethods } from '../../domain/billing/settings.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { invalid } from '../../domain/errors.ts';
 import type { PaymentGateways } from '../../domain/payments/gateways.ts';
 import { resumeRenewal } from '../../domain/payments/lifecycle.ts';
-import { placeOrder, quoteOrder, requireOwnOrder } from '../../domain/payments/orders.ts';
+import { closeOrder, placeOrder, quoteOrder, requireOwnOrder, setOrderProviderRef } from '../../domain/payments/orders.ts';
+import { stripeCustomerOf } from '../../domain/payments/providers.ts';
+import { currentSubscription } from '../../domain/subscriptions.ts';
+import { WebApiError } from '../plugins/session.ts';
 import { listPayments, subscriptionHistory } from '../../domain/payments/payment-list.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { webHistoryEntry, webOrder, webPayment } from './billing-views.ts';
@@ -39,6 +44,20 @@ function accountOf(request: FastifyRequest): number {
   const session: WebSession | null = request.webSession;
   if (session === null) throw new Error('route reached without a session');
   return session.accountId;
+}
+
+/**
+ * A card subscription renews itself at Stripe, at its own price: it is not
+ * renewed by hand, and moving it to a dearer plan is not offered here (yet) —
+ * the subscriber cancels and buys the new plan when the period ends.
+ */
+async function refuseOrderBesideCardSubscription(ctx: DomainContext, accountId: number, tierName: string): Promise<void> {
+  const current = await currentSubscription(ctx, accountId);
+  if (current?.isActive !== true || current.provider !== 'stripe') return;
+  if (current.tier.name.toLowerCase() === tierName.trim().toLowerCase()) {
+    throw invalid('Your card subscription renews by itself: there is nothing to pay now.');
+  }
+  throw invalid('A card subscription cannot change plan here yet: cancel it and choose the new plan when the period ends.');
 }
 
 /**
@@ -68,9 +87,37 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
     if (!enabledPaymentMethods(ctx.billing).includes(body.method)) {
       throw invalid('This payment method is not offered here: choose another one.');
     }
-    const order = await placeOrder(ctx, accountOf(request), { tierName: body.tier, period: body.period, method: body.method });
+    const accountId = accountOf(request);
+    await refuseOrderBesideCardSubscription(ctx, accountId, body.tier);
+    const order = await placeOrder(ctx, accountId, { tierName: body.tier, period: body.period, method: body.method });
     reply.code(201);
-    return webOrder(order, ctx.billing);
+    if (body.method !== 'card') return webOrder(order, ctx.billing);
+    const stripe = gateways.stripe;
+    if (stripe === null) throw invalid('Card payments are not offered here.');
+    let checkout: { sessionId: string; url: string };
+    try {
+      checkout = await stripe.createCheckout(order, {
+        success: `${ctx.siteUrl}${BILLING_SITE_PATHS.order}/${order.publicId}`,
+        cancel: `${ctx.siteUrl}${BILLING_SITE_PATHS.checkout}?tier=${encodeURIComponent(order.tierName)}&period=${order.period}`,
+      });
+    } catch (error) {
+      request.log.warn({ err: error, order: order.publicId }, 'Stripe checkout could not be created');
+      await closeOrder(ctx.store.db, order.id, 'cancelled', ctx.clock.now());
+      throw new WebApiError(503, WebErrorCode.Internal, 'The card payment page cannot be opened right now. Try again in a moment.');
+    }
+    await setOrderProviderRef(ctx.store.db, order.id, checkout.sessionId, ctx.clock.now());
+    return webOrder(order, ctx.billing, checkout.url);
+  });
+
+  app.post(route(BILLING_PATHS.portal), { config: required }, async (request): Promise<PortalResponse> => {
+    const customer = await stripeCustomerOf(ctx, accountOf(request));
+    if (gateways.stripe === null || customer === null) throw invalid('You have no card on file here.');
+    try {
+      return { url: await gateways.stripe.portalUrl(customer, `${ctx.siteUrl}${SITE_PATHS.subscription}`) };
+    } catch (error) {
+      request.log.warn({ err: error }, 'Stripe portal could not be opened');
+      throw new WebApiError(503, WebErrorCode.Internal, 'The card portal cannot be opened right now. Try again in a moment.');
+    }
   });
 
   app.get(`${route(BILLING_PATHS.orders)}/:reference`, { config: required }, async (request): Promise<OrderResponse> => {

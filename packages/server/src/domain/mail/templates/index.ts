@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MailTemplate } from '../template.ts';
 import { accountDeleted, emailChanged, emailChangeVerify, passwordReset, signupAttempt, verifyEmail } from './account-mails.ts';
+import { paymentFailed, paymentReceipt, renewalReminder, subscriptionExpired, subscriptionExpiring } from './billing-mails.ts';
 import { securityNotice } from './security-notice.ts';
 
 /**
@@ -16,6 +17,11 @@ export const MAIL_TEMPLATES = {
   'email-changed': emailChanged,
   'account-deleted': accountDeleted,
   'security-notice': securityNotice,
+  'payment-receipt': paymentReceipt,
+  'renewal-reminder': renewalReminder,
+  'subscription-expiring': subscriptionExpiring,
+  'payment-failed': paymentFailed,
+  'subscription-expired': subscriptionExpired,
 } as const satisfies Record<string, MailTemplate>;
 
 export type MailTemplateName = keyof typeof MAIL_TEMPLATES;
