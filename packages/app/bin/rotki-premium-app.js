@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (no build step): tsx registers the loader.
-import { register } from 'tsx/esm/api';
+// The compiled build when it is up to date (`npm run build:cli`), else the TypeScript sources.
+import { launch } from '../../../scripts/launch.js';
 
-register();
-const { runCli, isServing } = await import('../src/cli.ts');
-const code = await runCli(process.argv.slice(2));
-// The app server keeps running; every other command ends here.
-if (!isServing() || code !== 0) process.exit(code);
+await launch(import.meta.url, { build: '../dist/cli/main.js', sources: '../src/main.ts' });

@@ -5,7 +5,6 @@ import { SecretInput } from './cli/secret-input.ts';
 import { buildConfig, DEFAULT_PORT, ENV, type AppConfig } from './config.ts';
 import { AppError, type AppErrorKind } from './errors.ts';
 import type { PremiumStatus } from './premium/premium-session.ts';
-import { startApp } from './server.ts';
 import type { SyncProgress } from './sync/sync-service.ts';
 import { APP_USER_AGENT } from './version.ts';
 
@@ -155,6 +154,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)').env(ENV.port).default(String(DEFAULT_PORT)))
     .action(async (options: { port: string }, command: Command) => {
       const config = configOf(command, { port: options.port });
+      // Loaded here, so that the other commands do not load the HTTP stack.
+      const { startApp } = await import('./server.ts');
       const running = await startApp(config, { log: (line) => process.stderr.write(`${line}\n`) });
       serving = true;
       process.stdout.write(

@@ -14,7 +14,6 @@ import { cancelSubscription, expireSubscription, grantSubscription, type Subscri
 import { currentPrices } from './domain/billing/prices.ts';
 import { formatMoney } from './domain/billing/money.ts';
 import { listTiers } from './domain/tiers.ts';
-import { createLogger } from './logger.ts';
 import { openContext, startServer } from './server.ts';
 
 /** Exit code for a usage error: unknown user or tier, missing or bad option. */
@@ -189,6 +188,8 @@ export function buildProgram(): Command {
       mail: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom },
       billingConfig: options.billingConfig,
     });
+    // Loaded here: admin commands do not log.
+    const { createLogger } = await import('./logger.ts');
     const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
     process.stdout.write(

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type SqliteDatabase, type Transaction } from 'kysely';
-import pg from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -37,8 +37,9 @@ export interface PoolStats {
   waiting: number;
 }
 
-function poolStats(name: string, pool: pg.Pool): PoolStats {
-  return { name, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+/** A pool that is made on first use reports nothing before. */
+function poolStats(name: string, pool: Pool | null): PoolStats[] {
+  return pool === null ? [] : [{ name, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }];
 }
 
 /** Kysely's log hook feeding a replaceable observer: timing costs two clock reads per query. */
@@ -52,8 +53,20 @@ function queryTiming(): { log: (event: LogEvent) => void; observeQueries(observe
   };
 }
 
-// BIGINT columns hold millisecond timestamps, well inside Number's safe range.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+/**
+ * The PostgreSQL driver, loaded only when a PostgreSQL database is opened: it
+ * would cost every admin command of a SQLite installation tens of milliseconds to load.
+ */
+async function newPool(config: PoolConfig): Promise<Pool> {
+  const { default: pg } = await import('pg');
+  // BIGINT columns hold millisecond timestamps, well inside Number's safe range.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+  const pool = new pg.Pool(config);
+  // An idle connection ended by the server (a restart, a failover) is dropped from the pool and
+  // replaced on next use; unheard, the pool's 'error' event would end the process.
+  pool.on('error', () => undefined);
+  return pool;
+}
 
 export interface StoreOptions {
   /** `postgres://…` for PostgreSQL; empty for SQLite in the data folder. */
@@ -67,20 +80,26 @@ export function openStore(options: StoreOptions): Store {
   const url = options.databaseUrl ?? '';
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const timing = queryTiming();
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: timing.log });
-    const replayPool = new pg.Pool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' });
-    const replayDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: replayPool }), log: timing.log });
-    // An idle connection ended by the server (a restart, a failover) is dropped from the pool and
-    // replaced on next use; unheard, the pool's 'error' event would end the process.
-    for (const p of [pool, replayPool]) p.on('error', () => undefined);
+    // Kysely makes each pool on first use (loading the driver then).
+    let pool: Pool | null = null;
+    let replayPool: Pool | null = null;
+    const db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: async () => (pool = await newPool({ connectionString: url, max: options.poolSize ?? 10 })) }),
+      log: timing.log,
+    });
+    const replayDb = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: async () => (replayPool = await newPool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' })),
+      }),
+      log: timing.log,
+    });
     return {
       db,
       replayDb,
       dialect: 'postgres',
       location: redactUrl(url),
       observeQueries: timing.observeQueries,
-      poolStats: () => [poolStats('main', pool), poolStats('replay', replayPool)],
+      poolStats: () => [...poolStats('main', pool), ...poolStats('replay', replayPool)],
       destroy: async () => {
         await Promise.all([db.destroy(), replayDb.destroy()]);
       },

@@ -1,0 +1,123 @@
+/**
+ * Start-up cost, compiled build against TypeScript sources, in one run: an
+ * admin command (`admin tiers list`, which opens and checks the database), an
+ * app command (`rotki-premium-app user list`), and a server start up to its
+ * first answered request (`GET /nest/1/limits/unlocks`), each against a bare
+ * `node -e ''` measured in between. Builds the programs first (`npm run build:cli`).
+ *
+ *   npx tsx bench/startup/run.ts [--runs 15]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../../test-support/server-process.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const runs = Number(values.runs);
+
+const SERVER_BUILD = join(REPO_ROOT, 'packages/server/dist/main.js');
+const SERVER_SOURCES = join(REPO_ROOT, 'packages/server/src/main.ts');
+const APP_BUILD = join(REPO_ROOT, 'packages/app/dist/cli/main.js');
+const APP_SOURCES = join(REPO_ROOT, 'packages/app/src/main.ts');
+/** How the bins run the sources: tsx registered in the process. */
+const TSX = ['--import', 'tsx'];
+
+interface Sample {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Runs a command to its end; wall time and the CPU time of the process (user + system), from bash's `times`. */
+function timeCommand(argv: string[], env: NodeJS.ProcessEnv): Sample {
+  const script = 's=$EPOCHREALTIME; "$@" >/dev/null 2>&1 || exit 97; e=$EPOCHREALTIME; echo "$s $e"; times';
+  const result = spawnSync('bash', ['-c', script, 'bench', ...argv], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed (${result.status}): ${result.stderr}`);
+  const [clock, , children] = result.stdout.trim().split('\n');
+  const [start, end] = (clock ?? '').split(' ').map(Number);
+  const seconds = [...(children ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { wallMs: ((end ?? 0) - (start ?? 0)) * 1000, cpuMs: ((seconds[0] ?? 0) + (seconds[1] ?? 0)) * 1000 };
+}
+
+/** Starts the server and measures from the spawn to the first answered request. */
+async function timeFirstRequest(argv: string[], dataDir: string): Promise<Sample> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...argv, 'start', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /Listening on (\S+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const response = await fetch(`${url}/nest/1/limits/unlocks`);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`first request answered ${response.status}`);
+    return { wallMs: performance.now() - started, cpuMs: Number.NaN };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const build = spawnSync('npx', ['tsx', 'scripts/build-cli.ts', '--if-stale'], { cwd: REPO_ROOT, stdio: 'inherit' });
+if (build.status !== 0) throw new Error('build failed');
+
+const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-bench-startup-'));
+const env = { ROTKI_PREMIUM_DATA: dataDir, ROTKI_PREMIUM_APP_DATA: join(dataDir, 'app') };
+const load = loadavg().map((l) => l.toFixed(1)).join(' ');
+
+const commands: Record<string, string[]> = {
+  "node -e ''": [process.execPath, '-e', ''],
+  'admin tiers list (build)': [process.execPath, SERVER_BUILD, 'admin', 'tiers', 'list'],
+  'admin tiers list (sources)': [process.execPath, ...TSX, SERVER_SOURCES, 'admin', 'tiers', 'list'],
+  'app user list (build)': [process.execPath, APP_BUILD, 'user', 'list'],
+  'app user list (sources)': [process.execPath, ...TSX, APP_SOURCES, 'user', 'list'],
+};
+const samples = new Map<string, Sample[]>(Object.keys(commands).map((name) => [name, []]));
+const starts = new Map<string, Sample[]>([
+  ['start → first answer (build)', []],
+  ['start → first answer (sources)', []],
+]);
+try {
+  // Creates the database, so that every measured run opens an existing one.
+  timeCommand(commands['admin tiers list (build)'] ?? [], env);
+  // Interleaved, so that a change in the machine's load touches every row alike.
+  for (let run = 0; run < runs; run += 1) {
+    for (const [name, argv] of Object.entries(commands)) samples.get(name)?.push(timeCommand(argv, env));
+    starts.get('start → first answer (build)')?.push(await timeFirstRequest([SERVER_BUILD], dataDir));
+    starts.get('start → first answer (sources)')?.push(await timeFirstRequest([...TSX, SERVER_SOURCES], dataDir));
+  }
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const bare = samples.get("node -e ''") ?? [];
+const bareWall = median(bare.map((s) => s.wallMs));
+const bareCpu = median(bare.map((s) => s.cpuMs));
+const lines = [
+  `${runs} runs each, interleaved; load average before the run: ${load}`,
+  '',
+  "| | wall ms (median) | ÷ node -e '' | CPU ms (median) | ÷ node -e '' |",
+  '|---|---:|---:|---:|---:|',
+];
+for (const [name, list] of [...samples, ...starts]) {
+  const wall = median(list.map((s) => s.wallMs));
+  const cpu = median(list.map((s) => s.cpuMs));
+  const cpuCells = Number.isNaN(cpu) ? '| – | – |' : `| ${cpu.toFixed(0)} | ${(cpu / bareCpu).toFixed(2)} |`;
+  lines.push(`| ${name} | ${wall.toFixed(0)} | ${(wall / bareWall).toFixed(2)} ${cpuCells}`);
+}
+process.stdout.write(`${lines.join('\n')}\n`);
