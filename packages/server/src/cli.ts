@@ -4,6 +4,7 @@ import { registerBillingCommands } from './cli-billing.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
 import { registerMailCommands } from './cli-mail.ts';
 import { registerOperatorCommands } from './cli-operators.ts';
+import { registerDbCommands } from './cli-db.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -359,6 +360,7 @@ export function buildProgram(): Command {
   registerMailCommands(admin, { storeOptions, jsonOption, print, withContext });
   registerBillingCommands(admin, tiers, { storeOptions, jsonOption, print, withContext });
   registerOperatorCommands(admin, { storeOptions, jsonOption, withContext, print });
+  registerDbCommands(admin, { storeOptions, jsonOption, print });
 
   return program;
 }

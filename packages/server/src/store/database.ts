@@ -76,9 +76,26 @@ export interface StoreOptions {
   poolSize?: number;
 }
 
+function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+function sqlitePath(url: string, dataDir: string): string {
+  if (url !== '' && !url.startsWith('sqlite:')) {
+    throw new Error(`Unsupported database URL "${redactUrl(url)}": use postgres://… or sqlite:<file>`);
+  }
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : join(dataDir, 'rotki-premium.sqlite');
+}
+
+/** The SQLite file that `options` name; null when they name PostgreSQL. */
+export function sqliteFile(options: StoreOptions): string | null {
+  const url = options.databaseUrl ?? '';
+  return isPostgresUrl(url) ? null : sqlitePath(url, options.dataDir);
+}
+
 export function openStore(options: StoreOptions): Store {
   const url = options.databaseUrl ?? '';
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+  if (isPostgresUrl(url)) {
     const timing = queryTiming();
     // Kysely makes each pool on first use (loading the driver then).
     let pool: Pool | null = null;
@@ -105,11 +122,8 @@ export function openStore(options: StoreOptions): Store {
       },
     };
   }
-  if (url !== '' && !url.startsWith('sqlite:')) {
-    throw new Error(`Unsupported database URL "${redactUrl(url)}": use postgres://… or sqlite:<file>`);
-  }
+  const file = sqlitePath(url, options.dataDir);
   mkdirSync(options.dataDir, { recursive: true });
-  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : join(options.dataDir, 'rotki-premium.sqlite');
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss may drop the last commits.
@@ -155,7 +169,8 @@ function withStatementCache(connection: SQLite.Database): SqliteDatabase {
   };
 }
 
-function redactUrl(url: string): string {
+/** The URL with its password replaced by ***, for messages. */
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
