@@ -5,6 +5,7 @@ import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobS
 import { registerMailCommands } from './cli-mail.ts';
 import { registerOperatorCommands } from './cli-operators.ts';
 import { registerDbCommands } from './cli-db.ts';
+import { registerTlsCommands } from './cli-tls.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -361,6 +362,7 @@ export function buildProgram(): Command {
   registerBillingCommands(admin, tiers, { storeOptions, jsonOption, print, withContext });
   registerOperatorCommands(admin, { storeOptions, jsonOption, withContext, print });
   registerDbCommands(admin, { storeOptions, jsonOption, print });
+  registerTlsCommands(program, { storeOptions, jsonOption, print });
 
   return program;
 }
