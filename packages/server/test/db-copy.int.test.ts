@@ -87,7 +87,8 @@ describe.runIf(DIALECTS.includes('postgres'))('admin db copy: a running SQLite i
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     copy = result.json as unknown as CopyJson;
-  });
+    // A server, three subscribers, an upload and the copy: room for a busy machine.
+  }, 240_000);
   afterAll(async () => {
     await admin?.close();
     await sqliteServer?.stop();
@@ -142,7 +143,7 @@ describe.runIf(DIALECTS.includes('postgres'))('admin db copy: a running SQLite i
       server = await startServer({ dialect: 'postgres', dataDir: storage.dataDir, databaseUrl: copyUrl });
       const device = deviceId('copy-conformance');
       conformance = { outcomes: await runRotkiLikeClient(server.url, fresh, device), who: fresh, device };
-    });
+    }, 180_000);
     afterAll(async () => {
       await server?.stop();
     });
@@ -161,7 +162,7 @@ describe.runIf(DIALECTS.includes('postgres'))('admin db copy: a running SQLite i
     });
   });
 
-  it('with --to-s3, moves the backups into the bucket and the copy serves them from there', async () => {
+  it('with --to-s3, moves the backups into the bucket and the copy serves them from there', { timeout: 240_000 }, async () => {
     s3 = await startS3Server();
     await s3.createBucket('copied');
     const target = await createScratchPostgres();

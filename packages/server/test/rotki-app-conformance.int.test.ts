@@ -47,7 +47,8 @@ for (const { dialect, scheme } of VARIANTS) {
       const who = await admin.createSubscriber('Basic');
       const outcomes = await runRotkiLikeClient(server.url, who, device, tls === undefined ? {} : { caBundle: tls.cert });
       conformance = { outcomes, who, device };
-    });
+      // A server, a subscriber and the Python client in a row: room for a busy machine.
+    }, 180_000);
     afterAll(async () => {
       await admin?.close();
       await server?.stop();
