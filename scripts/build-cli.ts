@@ -16,7 +16,7 @@
  * matches, and the TypeScript sources otherwise.
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { BUILD_INFO, isBuildFresh, type BuildInfo } from './launch.js';
 
@@ -52,6 +52,29 @@ const BANNER = [
 ].join('\n');
 
 const IMPORT_META = /\bimport\.meta\.(url|dirname|filename)\b/g;
+
+/**
+ * zod re-exports every one of its ~50 message locales (`z.locales.*`), 0.37 MB
+ * of JavaScript that each command would parse at start. We use none but
+ * English, which zod's schemas import by its own path and which stays: the
+ * locale index is replaced by one that offers English only.
+ */
+function englishOnlyZod(): Plugin {
+  return {
+    name: 'english-only-zod',
+    setup(builder) {
+      builder.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/](?:classic|core)[\\/]/.test(args.importer)) return undefined;
+        return { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'zod-locales' };
+      });
+      builder.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+        contents: `export { default as en } from ${JSON.stringify(args.path)};\n`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+    },
+  };
+}
 
 /**
  * In a bundle every module shares the bundle file's `import.meta`. Our sources
@@ -96,7 +119,7 @@ export async function buildCliProgram(program: CliProgram, outDir: string): Prom
     target: 'node20.19',
     external: EXTERNAL,
     banner: { js: BANNER },
-    plugins: [sourceLocation(outDir)],
+    plugins: [sourceLocation(outDir), englishOnlyZod()],
     metafile: true,
     logLevel: 'warning',
   });

@@ -12,7 +12,7 @@ import { priceBreakdown } from '../packages/server/src/domain/billing/breakdown.
 import { renderInvoicePdf } from '../packages/server/src/domain/billing/invoice-pdf.ts';
 import { readPdf } from '../test-support/pdf.ts';
 
-const billing = buildBillingSettings({
+const billing = await buildBillingSettings({
   currency: 'EUR',
   seller: {
     name: 'Example Premium Operator GmbH',

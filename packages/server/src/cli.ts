@@ -84,8 +84,9 @@ async function withContext<T>(options: StoreOptions, work: (ctx: DomainContext) 
   }
 }
 
-function print(json: boolean | undefined, human: string, object: Record<string, unknown>): void {
-  process.stdout.write(json === true ? `${JSON.stringify(object)}\n` : `${human}\n`);
+/** `human` may be a function, for text that costs something to make (money formatting loads Intl's data). */
+function print(json: boolean | undefined, human: string | (() => string), object: Record<string, unknown>): void {
+  process.stdout.write(json === true ? `${JSON.stringify(object)}\n` : `${typeof human === 'function' ? human() : human}\n`);
 }
 
 function subscriptionJson(username: string, s: Subscription) {
@@ -326,12 +327,13 @@ export function buildProgram(): Command {
           monthly_price_minor: prices.get(t.id)?.monthly ?? null,
           yearly_price_minor: prices.get(t.id)?.yearly ?? null,
         }));
-        const text = all
-          .map(
-            (t) =>
-              `${t.name.padEnd(10)} ${price(prices.get(t.id)?.monthly).padStart(10)}/month ${price(prices.get(t.id)?.yearly).padStart(10)}/year  devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`,
-          )
-          .join('\n');
+        const text = () =>
+          all
+            .map(
+              (t) =>
+                `${t.name.padEnd(10)} ${price(prices.get(t.id)?.monthly).padStart(10)}/month ${price(prices.get(t.id)?.yearly).padStart(10)}/year  devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`,
+            )
+            .join('\n');
         print(options.json, text, { tiers: rows });
       });
     },

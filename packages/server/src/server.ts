@@ -9,8 +9,7 @@ import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from 
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
 import { KeyRing, loadMasterKey } from './domain/keyring.ts';
-import { createMailTransport } from './domain/mail/transport.ts';
-import { startMailWorker, type MailWorker } from './domain/mail/worker.ts';
+import type { MailWorker } from './domain/mail/worker.ts';
 import { sweepReplayNonces } from './domain/replay-guard.ts';
 import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
@@ -20,7 +19,7 @@ import { migrateToLatest } from './store/migrate.ts';
 /** Opens the store, brings it up to date and builds the domain context. */
 export async function openContext(config: ServerConfig, secrets: ServerSecrets, clock: Clock = systemClock): Promise<DomainContext> {
   // Read first, so a mistake in the file fails before anything is opened.
-  const billing = loadBillingSettings(config.billingConfigFile, secrets);
+  const billing = await loadBillingSettings(config.billingConfigFile, secrets);
   const store: Store = openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(store);
@@ -117,6 +116,9 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     ctx.siteUrl = defaultSiteUrl(config.host, port, secure);
   }
 
+  // Loaded here, as the HTTP stack above: admin commands never send mail, and the SMTP client is large.
+  const { createMailTransport } = await import('./domain/mail/transport.ts');
+  const { startMailWorker } = await import('./domain/mail/worker.ts');
   const transport = createMailTransport(config.mail);
   const mail = startMailWorker({
     store: ctx.store,

@@ -111,17 +111,26 @@ describe('the compiled build', () => {
     }
   });
 
-  it('loads the HTTP stack, the PostgreSQL driver, the logger and the S3 client only when a command uses them', () => {
+  it('loads the HTTP stack, the PostgreSQL driver, the logger, mail, payments and the S3 client only when a command uses them', () => {
     const server = staticallyLoaded(join(OUT, 'rotki-premium'));
     expect(server).toContain('// packages/server/src/cli.ts');
-    for (const lazy of ['// node_modules/fastify/', '// node_modules/pg/', '// node_modules/pino/', 'from "@aws-sdk/client-s3"']) {
-      expect(server).not.toContain(lazy);
-    }
+    const lazy = [
+      '// node_modules/fastify/',
+      '// node_modules/pg/',
+      '// node_modules/pino/',
+      '// node_modules/nodemailer/',
+      '// node_modules/viem/',
+      '// node_modules/stripe/',
+      '// node_modules/pdfkit/',
+      'from "@aws-sdk/client-s3"',
+    ];
+    for (const module of lazy) expect(server).not.toContain(module);
     // …and they are in the build, behind a dynamic import.
     const all = readdirSync(join(OUT, 'rotki-premium')).map((f) => readFileSync(join(OUT, 'rotki-premium', f), 'utf8')).join('');
-    for (const lazy of ['// node_modules/fastify/', '// node_modules/pg/', '// node_modules/pino/', 'from "@aws-sdk/client-s3"']) {
-      expect(all).toContain(lazy);
-    }
+    for (const module of lazy) expect(all).toContain(module);
+    // zod's messages in English only: the other locales are not in the build at all.
+    expect(all).toContain('// node_modules/zod/v4/locales/en.js');
+    expect(all).not.toContain('// node_modules/zod/v4/locales/de.js');
     expect(staticallyLoaded(join(OUT, 'rotki-premium-app'))).not.toContain('// node_modules/fastify/');
   });
 

@@ -15,7 +15,7 @@ import { createTestContext, newAccount, SCRYPT_TIMEOUT_MS, START_MS, type TestCo
 
 const DAY = 86_400_000;
 
-const billing = buildBillingSettings({
+const billing = await buildBillingSettings({
   currency: 'EUR',
   seller: { name: 'Example Operator GmbH', address: ['Hauptstraße 1', '10115 Berlin'], country: 'DE', vatId: 'DE123456789', email: 'billing@example.org' },
   vat: { rates: { DE: 19 }, defaultRate: 19 },

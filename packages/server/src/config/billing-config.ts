@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { getAddress, isAddress } from 'viem/utils';
 import { z } from 'zod';
 import { currencyDigits, isCurrencyCode, parseUnits } from '../domain/billing/money.ts';
 import { DAY_MS, DEFAULT_BILLING, type BillingSettings, type EvmChain } from '../domain/billing/settings.ts';
@@ -30,7 +29,8 @@ const Percent = z
     return z.NEVER;
   });
 
-const Address = z.string().refine((a) => isAddress(a, { strict: false }), 'an EVM address (0x and 40 hex digits)');
+/** What viem's `isAddress(…, { strict: false })` accepts; the checksum is applied by `chainsOf`. */
+const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an EVM address (0x and 40 hex digits)');
 
 const Token = z
   .object({
@@ -86,9 +86,16 @@ export interface BillingSecrets {
   stripeWebhookSecret?: string | undefined;
 }
 
-function chainsOf(file: BillingFile, currency: string): EvmChain[] {
+/**
+ * The chains with their addresses in checksum form. The address library and
+ * the currency's digits (Intl) are loaded only when chains are configured:
+ * every admin command reads these settings, and both cost tens of milliseconds.
+ */
+async function chainsOf(file: BillingFile, currency: string): Promise<EvmChain[]> {
+  if (file.crypto === undefined) return [];
+  const { getAddress } = await import('viem/utils');
   const digits = currencyDigits(currency);
-  return (file.crypto?.chains ?? []).map((chain, i) => {
+  return file.crypto.chains.map((chain, i) => {
     const ids = file.crypto?.chains.filter((c) => c.chainId === chain.chainId).length ?? 0;
     if (ids > 1) throw new Error(`billing config: chain id ${chain.chainId} appears twice`);
     return {
@@ -119,7 +126,7 @@ function chainsOf(file: BillingFile, currency: string): EvmChain[] {
 }
 
 /** Settings from the file's parsed JSON (or none) and the Stripe secrets. */
-export function buildBillingSettings(json: unknown, secrets: BillingSecrets = {}): BillingSettings {
+export async function buildBillingSettings(json: unknown, secrets: BillingSecrets = {}): Promise<BillingSettings> {
   const parsed = BillingFile.safeParse(json ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -132,7 +139,7 @@ export function buildBillingSettings(json: unknown, secrets: BillingSecrets = {}
   if (file.stripe !== undefined && (stripeKey === '' || webhookSecret === '')) {
     throw new Error('billing config: card payments need ROTKI_PREMIUM_STRIPE_SECRET_KEY and ROTKI_PREMIUM_STRIPE_WEBHOOK_SECRET');
   }
-  const chains = chainsOf(file, currency);
+  const chains = await chainsOf(file, currency);
   return Object.freeze({
     currency,
     seller:
@@ -154,7 +161,7 @@ export function buildBillingSettings(json: unknown, secrets: BillingSecrets = {}
 }
 
 /** Reads `--billing-config`; no file: the defaults (euros, no VAT, payments recorded by the operator). */
-export function loadBillingSettings(file: string | undefined, secrets: BillingSecrets): BillingSettings {
+export async function loadBillingSettings(file: string | undefined, secrets: BillingSecrets): Promise<BillingSettings> {
   if (file === undefined || file === '') return buildBillingSettings({}, secrets);
   let json: unknown;
   try {
