@@ -46,6 +46,7 @@ interface StartOptions extends StoreOptions, BlobStoreOptionValues {
   metricsPort?: string;
   smtpUrl?: string;
   mailFrom?: string;
+  auditRetentionDays?: string;
 }
 
 interface JsonOption {
@@ -168,7 +169,12 @@ export function buildProgram(): Command {
           'ROTKI_PREMIUM_SMTP_URL',
         ),
       )
-      .addOption(new Option('--mail-from <address>', 'sender of mails, e.g. "rotki premium <no-reply@example.com>"').env('ROTKI_PREMIUM_MAIL_FROM')),
+      .addOption(new Option('--mail-from <address>', 'sender of mails, e.g. "rotki premium <no-reply@example.com>"').env('ROTKI_PREMIUM_MAIL_FROM'))
+      .addOption(
+        new Option('--audit-retention-days <days>', 'remove audit events older than this (0: keep them for ever)')
+          .env('ROTKI_PREMIUM_AUDIT_RETENTION_DAYS')
+          .default('0'),
+      ),
   )).action(async (options: StartOptions) => {
     const config = buildConfig({
       host: options.host,
@@ -190,6 +196,7 @@ export function buildProgram(): Command {
       metricsPort: options.metricsPort,
       mail: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom },
       billingConfig: options.billingConfig,
+      auditRetentionDays: options.auditRetentionDays,
     });
     // Loaded here: admin commands do not log.
     const { createLogger } = await import('./logger.ts');

@@ -10,7 +10,7 @@ import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
 import { KeyRing, loadMasterKey } from './domain/keyring.ts';
 import type { MailWorker } from './domain/mail/worker.ts';
-import { sweepReplayNonces } from './domain/replay-guard.ts';
+import { sweepAuditEvents, sweepReplayNonces, sweepSessions } from './domain/sweeps.ts';
 import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
 import { SERVER_VERSION } from './version.ts';
@@ -135,8 +135,25 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   const heartbeat = setInterval(() => void report(), HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
 
+  // Each sweep deletes in small batches (domain/sweeps.ts); a round still running when the next is due is not doubled.
+  let sweeping = false;
+  const sweepRows = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const [name, sweep] of [
+        ['replay', () => sweepReplayNonces(ctx)],
+        ['session', () => sweepSessions(ctx)],
+        ['audit', () => sweepAuditEvents(ctx, config.auditRetentionMs)],
+      ] as const) {
+        await sweep().catch((error: unknown) => logger.warn({ err: error }, `${name} sweep failed`));
+      }
+    } finally {
+      sweeping = false;
+    }
+  };
   const sweeper = setInterval(() => {
-    sweepReplayNonces(ctx).catch((error: unknown) => logger.warn({ err: error }, 'replay sweep failed'));
+    void sweepRows();
     void sweepBackups();
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();

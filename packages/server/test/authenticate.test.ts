@@ -9,7 +9,7 @@ import {
 } from '@rotki-premium/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredentials, type ApiCredentials } from '../src/domain/credentials.ts';
-import { sweepReplayNonces } from '../src/domain/replay-guard.ts';
+import { sweepReplayNonces } from '../src/domain/sweeps.ts';
 import { cancelSubscription, expireSubscription, grantSubscription } from '../src/domain/subscriptions.ts';
 import { AuthFailure, verifySignedRequest, type SignedRequestInput } from '../src/http/signed/authenticate.ts';
 import { createTestContext, newAccount, SCRYPT_TIMEOUT_MS, START_MS, type TestContext } from './support/test-context.ts';

@@ -37,6 +37,8 @@ export interface ServerConfig {
   mail: MailConfig;
   /** The billing configuration file (JSON); empty: defaults (euros, no VAT, payments recorded by the operator). */
   billingConfigFile: string;
+  /** Audit events older than this are removed by the sweep; null: kept for ever. */
+  auditRetentionMs: number | null;
 }
 
 export interface ServerSecrets {
@@ -87,6 +89,8 @@ export interface ConfigInput {
   metricsPort?: number | string | undefined;
   mail?: MailConfigInput | undefined;
   billingConfig?: string | undefined;
+  /** Days to keep audit events; 0 or empty: for ever. */
+  auditRetentionDays?: number | string | undefined;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -117,6 +121,13 @@ function metricsListener(host: string | undefined, port: number | string | undef
   return { host: host === undefined || host === '' ? DEFAULTS.host : host, port: parsed };
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function auditRetention(days: number | string | undefined): number | null {
+  const parsed = integer(days, 0, 'audit retention days');
+  return parsed === 0 ? null : parsed * DAY_MS;
+}
+
 export function buildConfig(input: ConfigInput): ServerConfig {
   const host = input.host ?? DEFAULTS.host;
   const port = integer(input.port, DEFAULTS.port, 'port');
@@ -145,6 +156,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     metrics: metricsListener(input.metricsHost, input.metricsPort),
     mail: buildMailConfig(input.mail ?? {}, dataDir, siteUrl),
     billingConfigFile: input.billingConfig === undefined || input.billingConfig === '' ? '' : resolve(input.billingConfig),
+    auditRetentionMs: auditRetention(input.auditRetentionDays),
   });
 }
 

@@ -20,9 +20,3 @@ export async function acceptOnce(
     .executeTakeFirst();
   return inserted !== undefined;
 }
-
-/** Drops triples whose nonce can no longer pass the window check. */
-export async function sweepReplayNonces(ctx: DomainContext): Promise<number> {
-  const result = await ctx.store.db.deleteFrom('replay_nonces').where('expires_at', '<', ctx.clock.now()).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

@@ -8,6 +8,7 @@ import { operatorsMigration } from './migrations/013-operators.ts';
 import { accountSuspensionMigration } from './migrations/014-account-suspension.ts';
 import { instanceTelemetryMigration } from './migrations/015-instance-telemetry.ts';
 import { paymentCustomersMigration } from './migrations/011-payment-customers.ts';
+import { sweepIndexesMigration } from './migrations/016-sweep-indexes.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -22,6 +23,7 @@ function provider(store: Store): MigrationProvider {
         '014-account-suspension': accountSuspensionMigration(store.dialect),
         '015-instance-telemetry': instanceTelemetryMigration(store.dialect),
         '011-payment-customers': paymentCustomersMigration(store.dialect),
+        '016-sweep-indexes': sweepIndexesMigration(),
       };
     },
   };
