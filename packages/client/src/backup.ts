@@ -8,6 +8,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   BACKUP_DIGEST_HEADER,
+  BackupCurrent,
   BackupErrorCode,
   ENDPOINTS,
   SERVER_TIME_HEADER,
@@ -57,6 +58,20 @@ export class BackupQuotaExceededError extends RemoteError {
   }
 }
 
+/**
+ * The server refused the upload because its backup is not the one `baseHash`
+ * names (another device uploaded, or a version was restored or deleted on the
+ * website). Nothing was replaced; `current` is what the server holds now.
+ */
+export class BackupBaseMismatchError extends RemoteError {
+  readonly current: BackupCurrent;
+
+  constructor(message: string, status: number, body: string, current: BackupCurrent) {
+    super(message, status, body, BackupErrorCode.BaseMismatch);
+    this.current = current;
+  }
+}
+
 /** The server refused the completed upload: the bytes it received do not match their SHA-256. The previous backup is kept. */
 export class BackupHashRejectedError extends RemoteError {}
 
@@ -86,6 +101,13 @@ export interface UploadBackupOptions {
    * checks it against the bytes it receives either way.
    */
   fileHash?: string;
+  /**
+   * Compare-and-swap: the `data_hash` of the server backup the local data was
+   * last synced from ('' when it never was). The server then refuses the
+   * upload with `BackupBaseMismatchError` if its backup is another one.
+   * Leave it out to replace whatever is there (a forced push; the rotki app's behaviour).
+   */
+  baseHash?: string;
   /** Per socket wait; default 150 s. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -288,6 +310,18 @@ function uploadError(response: PremiumResponse): PremiumClientError {
       typeof tier === 'string' ? tier : null,
     );
   }
+  if (code === BackupErrorCode.BaseMismatch) {
+    const message = jsonField(response.body, 'error');
+    const current = BackupCurrent.safeParse(jsonField(response.body, 'current'));
+    if (current.success) {
+      return new BackupBaseMismatchError(
+        typeof message === 'string' ? message : 'The server holds another backup than the one this data was synced from.',
+        response.status,
+        response.body.toString('utf8'),
+        current.data,
+      );
+    }
+  }
   if (code === BackupErrorCode.HashMismatch) {
     const message = jsonField(response.body, 'error');
     return new BackupHashRejectedError(
@@ -344,6 +378,7 @@ export async function uploadBackup(
       compression: options.compression ?? 'zlib',
       total_size: totalBytes,
       upload_id: uploadId ?? undefined,
+      base_hash: index === 0 ? options.baseHash : undefined,
     };
     const progress = (bytes: number) =>
       options.onProgress?.({ bytesSent: start + bytes, totalBytes, chunk: index + 1, chunkCount });
@@ -364,7 +399,8 @@ export async function uploadBackup(
       }
       if (response.status === (last ? 200 : 206)) break;
       // 413 and a refused hash are final; anything else is sent once more with a fresh signature (PROTOCOL.md §5.2).
-      if (response.status === 413 || jsonField(response.body, 'code') === BackupErrorCode.HashMismatch) break;
+      const code = jsonField(response.body, 'code');
+      if (response.status === 413 || code === BackupErrorCode.HashMismatch || code === BackupErrorCode.BaseMismatch) break;
       const serverTime = serverTimeOf(response);
       if (serverTime !== null) clock.adjustTo(serverTime);
     }

@@ -46,6 +46,7 @@ export {
 export { CLIENT_VERSION, DEFAULT_USER_AGENT } from './version.ts';
 export {
   BACKUP_TIMEOUT_MS,
+  BackupBaseMismatchError,
   BackupFileError,
   BackupHashRejectedError,
   BackupQuotaExceededError,

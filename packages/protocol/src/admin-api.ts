@@ -246,6 +246,8 @@ export const AdminTier = z.object({
   order: z.number().int(),
   deviceLimit: z.number().int(),
   maxBackupSizeMb: z.number().int(),
+  /** Backup versions kept per account, the current one included. */
+  backupVersions: z.number().int(),
   historyEventsLimit: z.number().int(),
   pnlEventsLimit: z.number().int(),
   reportsLookupLimit: z.number().int(),
@@ -266,6 +268,7 @@ const Limit = z.coerce.number().int().min(0).max(1_000_000_000);
 export const TierChange = z.object({
   deviceLimit: z.coerce.number().int().min(1, 'At least 1 device').max(1000),
   maxBackupSizeMb: z.coerce.number().int().min(0).max(1_000_000),
+  backupVersions: z.coerce.number().int().min(0).max(100, 'At most 100 versions'),
   historyEventsLimit: Limit,
   pnlEventsLimit: Limit,
   reportsLookupLimit: Limit,

@@ -90,6 +90,8 @@ export const messages = {
   backupHashMismatch: () =>
     'The uploaded data does not match file_hash (standard base64 of its SHA-256). The upload was discarded and the previous backup kept.',
   backupNotFound: () => 'No backup is stored for this account',
+  backupBaseMismatch: () =>
+    'The backup on the server is not the one this data was last synced from: another device uploaded, or a version was restored or deleted on the website. Nothing was replaced. Download the server backup first, or force the upload to replace it.',
 } as const;
 
 /** `code` of the backup errors, so a client can tell them apart without parsing the text. */
@@ -102,5 +104,7 @@ export const BackupErrorCode = {
   OutOfOrder: 'backup_chunk_out_of_order',
   HashMismatch: 'backup_hash_mismatch',
   NotFound: 'backup_not_found',
+  /** Our client's upload names a base that is not the current backup (409, with `current`). */
+  BaseMismatch: 'backup_base_mismatch',
 } as const;
 export type BackupErrorCode = (typeof BackupErrorCode)[keyof typeof BackupErrorCode];

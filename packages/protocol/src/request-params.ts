@@ -57,6 +57,8 @@ export const ENDPOINTS = {
     'compression',
     'total_size',
     'upload_id',
+    // Our client only (compare-and-swap, issue 9); the rotki app never sends it.
+    'base_hash',
     'nonce',
   ]),
 } as const satisfies Record<string, PremiumEndpoint>;

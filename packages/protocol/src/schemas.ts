@@ -66,6 +66,15 @@ export const LastDataMetadata = z.object({
 });
 export type LastDataMetadata = z.infer<typeof LastDataMetadata>;
 
+/** The current backup with who uploaded it: `current` of a 409 `backup_base_mismatch` (our client only). */
+export const BackupCurrent = LastDataMetadata.extend({
+  device_name: z.string().nullable(),
+  device_platform: z.string().nullable(),
+  /** "Work laptop (linux)", or "a rotki app (rotki/1.44.0)"; null when there is no backup. */
+  uploaded_by: z.string().nullable(),
+});
+export type BackupCurrent = z.infer<typeof BackupCurrent>;
+
 export const CAPABILITY_FLAGS = [
   'eth_staking_view',
   'graphs_view',

@@ -3,6 +3,7 @@ import { requiredOption } from './cli-options.ts';
 import type { BackupConfigInput } from './config/backup-config.ts';
 import { buildConfig, readSecrets } from './config/config.ts';
 import { requireAccount } from './domain/accounts.ts';
+import { deleteAllBackups, listBackupVersions, restoreBackupVersion, type BackupVersion } from './domain/backup-history.ts';
 import { backupMetadata, sweepBackupUploads } from './domain/backups.ts';
 import { openBackups, openContext } from './server.ts';
 
@@ -70,7 +71,27 @@ export interface BackupCommandHelpers {
   print(json: boolean | undefined, human: string, object: Record<string, unknown>): void;
 }
 
-/** `admin backups sweep` and `admin backups show`. */
+function versionJson(v: BackupVersion): Record<string, unknown> {
+  return {
+    version: v.uploadId,
+    current: v.current,
+    size: v.size,
+    sha256: v.sha256,
+    last_modify_ts: v.lastModifyTs,
+    uploaded_at: new Date(v.uploadedAt).toISOString(),
+    device_name: v.deviceName,
+    device_platform: v.devicePlatform,
+    user_agent: v.userAgent,
+    uploaded_by: v.uploadedBy,
+  };
+}
+
+function versionLine(v: BackupVersion): string {
+  const mib = (v.size / 1_048_576).toFixed(2);
+  return `${v.current ? 'current ' : 'earlier '} ${v.uploadId}  ${mib} MiB  uploaded ${new Date(v.uploadedAt).toISOString()} by ${v.uploadedBy}`;
+}
+
+/** `admin backups sweep|show|list|restore|delete`. */
 export function registerBackupCommands(admin: Command, helpers: BackupCommandHelpers): void {
   const backups = admin.command('backups').description('stored backups and unfinished uploads');
   const withBackups = async <T>(options: CommonOptions, work: (b: Awaited<ReturnType<typeof openBackups>>) => Promise<T>) => {
@@ -146,6 +167,45 @@ export function registerBackupCommands(admin: Command, helpers: BackupCommandHel
           ...meta,
           open_upload: open === undefined ? null : { bytes_received: Number(open.bytes_received), total_size: Number(open.expected_size) },
         });
+      });
+    });
+
+  const accountCommand = (name: string, description: string) =>
+    helpers.jsonOption(
+      blobStoreOptions(
+        helpers.storeOptions(backups.command(name).description(description).addOption(requiredOption('--username <name>', 'account', 'ROTKI_PREMIUM_USERNAME'))),
+      ),
+    );
+
+  accountCommand('list', "an account's backup versions: the current one, then the earlier ones, newest first").action(
+    async (options: CommonOptions & { username: string }) => {
+      await withBackups(options, async (b) => {
+        const owner = await requireAccount(b.ctx, options.username);
+        const versions = await listBackupVersions(b.ctx, owner.id);
+        const human = versions.length === 0 ? `${owner.username}: no backup` : versions.map(versionLine).join('\n');
+        helpers.print(options.json, human, { username: owner.username, versions: versions.map(versionJson) });
+      });
+    },
+  );
+
+  accountCommand('restore', 'make an earlier version the current backup (the apps see newer data on the server at their next check)')
+    .addOption(requiredOption('--version <id>', 'the version, as `admin backups list` shows it', 'ROTKI_PREMIUM_BACKUP_VERSION'))
+    .action(async (options: CommonOptions & { username: string; version: string }) => {
+      await withBackups(options, async (b) => {
+        const owner = await requireAccount(b.ctx, options.username);
+        const restored = await restoreBackupVersion(b.ctx, owner.id, options.version);
+        helpers.print(options.json, `Restored: ${versionLine(restored)}`, { username: owner.username, restored: versionJson(restored) });
+      });
+    });
+
+  accountCommand('delete', "remove an account's backup and every earlier version (their bytes after an hour)")
+    .addOption(new Option('--yes', 'confirm: there is no undo'))
+    .action(async (options: CommonOptions & { username: string; yes?: boolean }) => {
+      if (options.yes !== true) throw new Error('Deleting every backup version of an account cannot be undone: add --yes to confirm');
+      await withBackups(options, async (b) => {
+        const owner = await requireAccount(b.ctx, options.username);
+        const deleted = await deleteAllBackups(b.ctx, { blobs: b.blobs, graceMs: b.policy.supersededGraceMs }, owner.id);
+        helpers.print(options.json, `Deleted ${deleted} backup version(s) of ${owner.username}`, { username: owner.username, deleted });
       });
     });
 }

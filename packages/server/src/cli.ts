@@ -325,6 +325,7 @@ export function buildProgram(): Command {
           name: t.name,
           device_limit: t.deviceLimit,
           max_backup_size_mb: t.maxBackupSizeMb,
+          backup_versions: t.backupVersions,
           history_events_limit: t.historyEventsLimit,
           pnl_events_limit: t.pnlEventsLimit,
           reports_lookup_limit: t.reportsLookupLimit,
@@ -338,7 +339,7 @@ export function buildProgram(): Command {
           all
             .map(
               (t) =>
-                `${t.name.padEnd(10)} ${price(prices.get(t.id)?.monthly).padStart(10)}/month ${price(prices.get(t.id)?.yearly).padStart(10)}/year  devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB  ${t.capabilities.join(', ') || '-'}`,
+                `${t.name.padEnd(10)} ${price(prices.get(t.id)?.monthly).padStart(10)}/month ${price(prices.get(t.id)?.yearly).padStart(10)}/year  devices ${String(t.deviceLimit).padStart(2)}  backup ${String(t.maxBackupSizeMb).padStart(4)} MiB × ${String(t.backupVersions).padStart(2)} versions  ${t.capabilities.join(', ') || '-'}`,
             )
             .join('\n');
         print(options.json, text, { tiers: rows });

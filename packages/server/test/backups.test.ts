@@ -56,7 +56,7 @@ describe('backups domain (file store, manual clock)', () => {
       .values({ username: `backup${accounts}`, email: `backup${accounts}@example.com`, password_hash: '-', created_at: START_MS })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { accountId: Number(row.id), tierName: 'Basic', maxBackupSizeMb };
+    return { accountId: Number(row.id), tierName: 'Basic', maxBackupSizeMb, backupVersions: 3 };
   }
 
   function chunk(data: Buffer, start: number, end: number, uploadId: string | null): [ChunkInput, Readable] {

@@ -10,6 +10,7 @@ function tier(name: string, order: number, capabilities: Tier['capabilities']): 
     order,
     deviceLimit: order,
     maxBackupSizeMb: 10 * order,
+    backupVersions: order,
     pnlEventsLimit: 1000 * order,
     historyEventsLimit: 2000 * order,
     reportsLookupLimit: 10 * order,

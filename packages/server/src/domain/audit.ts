@@ -35,6 +35,7 @@ export type AuditAction =
   | 'credentials.revoked'
   | 'sessions.ended'
   | 'backup.deleted'
+  | 'backup.restored'
   | 'tier.changed'
   | 'operator.created'
   | 'operator.signed_in'

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackupErrorCode, messages, type LastDataMetadata } from '@rotki-premium/protocol';
+import { BackupErrorCode, messages, type BackupCurrent, type LastDataMetadata } from '@rotki-premium/protocol';
 import type { BackupRow, BackupUploadRow } from '../store/backups.table.ts';
 import { BlobMissingError, UploadGoneError, type BlobStore, type StoredChunk, type StoredChunks } from '../store/blob-store.ts';
 import { lockAccount } from '../store/database.ts';
+import { NO_AUTHOR, describeAuthor, retireBackup, versionsKept, type BackupAuthor } from './backup-history.ts';
 import type { DomainContext } from './context.ts';
 
 /** `max_backup_size_mb` counts MiB (PROTOCOL.md decision 3). */
@@ -96,6 +97,8 @@ export interface Uploader {
   tierName: string;
   /** MiB; 0 means the plan has no backups. */
   maxBackupSizeMb: number;
+  /** The tier's `backup_versions`: how many versions are kept, the current one included. */
+  backupVersions: number;
 }
 
 /** One `backup/range` request, validated for syntax by the HTTP layer. */
@@ -110,6 +113,13 @@ export interface ChunkInput {
   start: number;
   /** Last byte of the chunk, inclusive (Content-Range). */
   end: number;
+  /** Who sends it (recorded from the first chunk). */
+  author?: BackupAuthor;
+  /**
+   * Compare-and-swap (our client only): the hash of the backup the uploader's
+   * data was synced from, '' for none. Undefined: no check (the rotki app, or a forced upload).
+   */
+  baseHash?: string;
 }
 
 /**
@@ -133,6 +143,37 @@ export function assertWithinQuota(uploader: Uploader, totalSize: number): void {
     messages.backupQuotaExceeded(uploader.maxBackupSizeMb, uploader.tierName, totalSize),
     { max_backup_size_mb: uploader.maxBackupSizeMb, tier: uploader.tierName },
   );
+}
+
+/**
+ * Compare-and-swap: an upload that names its base replaces the current backup
+ * only if that is the base (or if it carries the very same bytes).
+ */
+function baseMatches(baseHash: string | null, fileHash: string, current: BackupRow | undefined): boolean {
+  if (baseHash === null) return true;
+  const currentHash = current?.sha256 ?? '';
+  return currentHash === baseHash || currentHash === fileHash;
+}
+
+/** 409 with what the server holds now, so the client can say which device uploaded it and when. */
+export function baseMismatch(current: BackupRow | undefined): BackupError {
+  return new BackupError(409, BackupErrorCode.BaseMismatch, messages.backupBaseMismatch(), { current: currentOf(current) });
+}
+
+/** The current backup as our client reads it (`last_data_metadata` plus who uploaded it). */
+export function currentOf(row: BackupRow | undefined | null): BackupCurrent {
+  if (row === undefined || row === null) {
+    return { upload_ts: 0, last_modify_ts: 0, data_hash: '', data_size: 0, device_name: null, device_platform: null, uploaded_by: null };
+  }
+  return {
+    upload_ts: Math.floor(Number(row.upload_ts) / 1000),
+    last_modify_ts: Number(row.last_modify_ts),
+    data_hash: row.sha256,
+    data_size: Number(row.size),
+    device_name: row.device_name,
+    device_platform: row.device_platform,
+    uploaded_by: describeAuthor({ deviceName: row.device_name, devicePlatform: row.device_platform, userAgent: row.user_agent }),
+  };
 }
 
 /** `chunk_ends` holds `<end>:<part>` per chunk, comma-separated. */
@@ -238,6 +279,7 @@ async function openUpload(b: Backups, accountId: number, input: ChunkInput): Pro
   const { ctx, policy } = b;
   const now = ctx.clock.now();
   const id = newUploadId();
+  const author = input.author ?? NO_AUTHOR;
   const row: BackupUploadRow = {
     id,
     account_id: accountId,
@@ -252,9 +294,18 @@ async function openUpload(b: Backups, accountId: number, input: ChunkInput): Pro
     created_at: now,
     updated_at: now,
     expires_at: now + policy.uploadTtlMs,
+    device_name: author.deviceName,
+    device_platform: author.devicePlatform,
+    user_agent: author.userAgent,
+    base_hash: input.baseHash ?? null,
   };
   const abandoned = await ctx.store.db.transaction().execute(async (trx) => {
     await lockAccount(trx, ctx.store.dialect, accountId);
+    if (row.base_hash !== null) {
+      const current = await trx.selectFrom('backups').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+      // Refused before any byte is stored; the open upload of another device, if any, is left alone.
+      if (!baseMatches(row.base_hash, row.file_hash, current)) throw baseMismatch(current);
+    }
     const older = await trx
       .updateTable('backup_uploads')
       .set({ state: 'discarded', updated_at: now, expires_at: now })
@@ -284,7 +335,7 @@ async function hashStored(b: Backups, row: BackupUploadRow, chunks: StoredChunks
  * metadata show the previous backup; the previous blob stays for the grace
  * period, then the sweep removes it.
  */
-async function complete(b: Backups, row: BackupUploadRow): Promise<ChunkOutcome> {
+async function complete(b: Backups, row: BackupUploadRow, keep: number): Promise<ChunkOutcome> {
   const { ctx, blobs } = b;
   const chunks = parseChunks(row.chunk_ends);
   const state = b.hashes.get(row.id);
@@ -313,6 +364,16 @@ async function complete(b: Backups, row: BackupUploadRow): Promise<ChunkOutcome>
   const outcome = await ctx.store.db.transaction().execute(async (trx) => {
     await lockAccount(trx, ctx.store.dialect, accountId);
     const previous = await trx.selectFrom('backups').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    if (!baseMatches(row.base_hash, row.file_hash, previous)) {
+      // The backup changed since this upload started (a restore or a deletion on the website): refused, nothing replaced.
+      const refused = await trx
+        .updateTable('backup_uploads')
+        .set({ state: 'discarded', updated_at: now, expires_at: now })
+        .where('id', '=', row.id)
+        .where('state', '=', 'open')
+        .executeTakeFirst();
+      if (Number(refused.numUpdatedRows) === 1) return { conflict: previous };
+    }
     const taken = await trx
       .deleteFrom('backup_uploads')
       .where('id', '=', row.id)
@@ -332,35 +393,24 @@ async function complete(b: Backups, row: BackupUploadRow): Promise<ChunkOutcome>
       compression: row.compression,
       last_modify_ts: Number(row.last_modify_ts),
       upload_ts: now,
+      device_name: row.device_name,
+      device_platform: row.device_platform,
+      user_agent: row.user_agent,
     };
     if (previous === undefined) {
       await trx.insertInto('backups').values(backup).execute();
     } else {
       await trx.updateTable('backups').set(backup).where('account_id', '=', accountId).execute();
-      // The replaced backup becomes data waiting for removal, kept for downloads already under way.
-      await trx
-        .insertInto('backup_uploads')
-        .values({
-          id: previous.upload_id,
-          account_id: accountId,
-          state: 'discarded',
-          temp_ref: blobs.uploadRef(previous.upload_id),
-          expected_size: Number(previous.size),
-          file_hash: previous.sha256,
-          last_modify_ts: Number(previous.last_modify_ts),
-          compression: previous.compression,
-          bytes_received: Number(previous.size),
-          chunk_ends: '',
-          created_at: now,
-          updated_at: now,
-          expires_at: now + b.policy.supersededGraceMs,
-        })
-        .onConflict((c) => c.column('id').doNothing())
-        .execute();
+      // The replaced backup joins the history; versions beyond the tier's count wait for removal.
+      await retireBackup(trx, blobs, previous, keep, now, b.policy.supersededGraceMs);
     }
     return 'switched';
   });
   b.hashes.delete(row.id);
+  if (typeof outcome === 'object') {
+    await purge(b, [row]);
+    throw baseMismatch(outcome.conflict);
+  }
   if (outcome === 'gone') {
     await purge(b, [{ id: row.id, temp_ref: row.temp_ref }]).catch(() => 0);
     throw new BackupError(409, BackupErrorCode.UploadReplaced, messages.backupUploadReplaced());
@@ -431,7 +481,7 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
       // The same chunk again (a retry whose answer was lost): a no-op, answered as the first time.
       // A re-sent last chunk of an upload that did not switch yet (a crash in between) completes it now.
       if (Number(row.bytes_received) === Number(row.expected_size) && endExclusive === Number(row.expected_size)) {
-        return complete(b, row);
+        return complete(b, row, versionsKept(uploader.backupVersions));
       }
       return { status: 'partial', uploadId: row.id };
     }
@@ -485,14 +535,14 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
     if (!isReceivedChunk(parseChunks(latest.chunk_ends), input.start, endExclusive)) {
       throw new BackupError(400, BackupErrorCode.OutOfOrder, messages.backupChunkOutOfOrder(Number(latest.bytes_received), input.start));
     }
-    return endExclusive === input.totalSize ? complete(b, latest) : { status: 'partial', uploadId: row.id };
+    return endExclusive === input.totalSize ? complete(b, latest, versionsKept(uploader.backupVersions)) : { status: 'partial', uploadId: row.id };
   }
 
   if (hash === null) b.hashes.delete(row.id);
   else b.hashes.set(row.id, { hash, bytes: endExclusive, touchedAt: now });
 
   row = { ...row, bytes_received: endExclusive, chunk_ends: chunks, updated_at: now, expires_at: now + b.policy.uploadTtlMs };
-  if (endExclusive === input.totalSize) return complete(b, row);
+  if (endExclusive === input.totalSize) return complete(b, row, versionsKept(uploader.backupVersions));
   return { status: 'partial', uploadId: row.id };
 }
 

@@ -75,6 +75,21 @@ export async function isDeviceRegistered(ctx: DomainContext, accountId: number, 
   return row !== undefined;
 }
 
+/** A registered device's name and platform, or null. */
+export async function findDeviceNaming(
+  ctx: DomainContext,
+  accountId: number,
+  identifier: string,
+): Promise<{ name: string; platform: string } | null> {
+  const row = await ctx.store.db
+    .selectFrom('devices')
+    .select(['device_name', 'platform'])
+    .where('account_id', '=', accountId)
+    .where('device_identifier', '=', identifier)
+    .executeTakeFirst();
+  return row === undefined ? null : { name: row.device_name, platform: row.platform };
+}
+
 /**
  * Marks a device as seen now. Returns false when the device is not registered.
  * Writes only when the stored value is older than a minute.

@@ -10,6 +10,8 @@ export interface Tier {
   deviceLimit: number;
   /** MiB. */
   maxBackupSizeMb: number;
+  /** Versions of a backup kept, the current one included. */
+  backupVersions: number;
   pnlEventsLimit: number;
   historyEventsLimit: number;
   reportsLookupLimit: number;
@@ -25,6 +27,7 @@ export function toTier(row: TierRow): Tier {
     order: row.display_order,
     deviceLimit: row.device_limit,
     maxBackupSizeMb: row.max_backup_size_mb,
+    backupVersions: Number(row.backup_versions),
     pnlEventsLimit: row.pnl_events_limit,
     historyEventsLimit: row.history_events_limit,
     reportsLookupLimit: row.reports_lookup_limit,

@@ -18,6 +18,11 @@ export interface BackupTable {
   last_modify_ts: number;
   /** Milliseconds since the epoch, server time at completion. */
   upload_ts: number;
+  /** Who uploaded: the device as our client names it (null for the rotki app, which names none). */
+  device_name: string | null;
+  device_platform: string | null;
+  /** The uploader's User-Agent (e.g. `rotki/1.44.0`), at most 200 characters. */
+  user_agent: string | null;
 }
 export type BackupRow = Selectable<BackupTable>;
 export type InsertableBackupRow = Insertable<BackupTable>;
@@ -48,6 +53,18 @@ export interface BackupUploadTable {
   /** Last chunk received (or the state change). */
   updated_at: number;
   expires_at: number;
+  device_name: string | null;
+  device_platform: string | null;
+  user_agent: string | null;
+  /** The backup hash the uploader's data was synced from ('' for none); null: no check (the rotki app, or forced). */
+  base_hash: string | null;
 }
 export type BackupUploadRow = Selectable<BackupUploadTable>;
 export type InsertableBackupUploadRow = Insertable<BackupUploadTable>;
+
+/** A version before the current backup, kept for the tier's `backup_versions`. */
+export interface BackupVersionTable extends BackupTable {
+  /** When a newer upload or a restore replaced it: the history's order, newest first. */
+  replaced_at: number;
+}
+export type BackupVersionRow = Selectable<BackupVersionTable>;

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
+import { backupHistoryMigration } from './migrations/005-backup-history.ts';
 import { mailMigration } from './migrations/007-mail.ts';
 import { billingMigration } from './migrations/010-billing.ts';
 import { operatorsMigration } from './migrations/013-operators.ts';
@@ -17,6 +18,7 @@ function provider(store: Store): MigrationProvider {
       return {
         '001-init': initMigration(store.dialect),
         '002-backups': backupsMigration(store.dialect),
+        '005-backup-history': backupHistoryMigration(store.dialect),
         '007-mail': mailMigration(store.dialect),
         '010-billing': billingMigration(store.dialect),
         '013-operators': operatorsMigration(store.dialect),

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { BackupTable, BackupUploadTable } from './backups.table.ts';
+import type { BackupTable, BackupUploadTable, BackupVersionTable } from './backups.table.ts';
 import type { JobLeaseTable, MailQueueTable } from './mail.table.ts';
 import type {
   InvoiceSequenceTable,
@@ -48,6 +48,8 @@ export interface TierTable {
   history_events_limit: number;
   reports_lookup_limit: number;
   eth_staked_limit: number;
+  /** How many versions of a backup are kept, the current one included (0 and 1: only the current one). */
+  backup_versions: Generated<number>;
   /** JSON array of capability flag names. */
   capabilities: string;
 }
@@ -136,6 +138,7 @@ export interface Database {
   replay_nonces: ReplayNonceTable;
   backups: BackupTable;
   backup_uploads: BackupUploadTable;
+  backup_versions: BackupVersionTable;
   mail_queue: MailQueueTable;
   job_leases: JobLeaseTable;
   tier_prices: TierPriceTable;

@@ -22,6 +22,7 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
     {
       device_limit: 1,
       max_backup_size_mb: 0,
+      backup_versions: 0,
       pnl_events_limit: 5_000,
       history_events_limit: 5_000,
       reports_lookup_limit: 50,
@@ -35,6 +36,7 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
     {
       device_limit: 2,
       max_backup_size_mb: 150,
+      backup_versions: 3,
       pnl_events_limit: 30_000,
       history_events_limit: 30_000,
       reports_lookup_limit: 100,
@@ -48,6 +50,7 @@ export const DEFAULT_TIERS: readonly InsertableTierRow[] = [
     {
       device_limit: 4,
       max_backup_size_mb: 600,
+      backup_versions: 10,
       pnl_events_limit: 100_000,
       history_events_limit: 100_000,
       reports_lookup_limit: 300,

@@ -30,6 +30,8 @@ export interface ChunkFields {
   compression?: string;
   totalSize: number | string;
   uploadId?: string;
+  /** Our client's compare-and-swap field (issue 9); the rotki app never sends it. */
+  baseHash?: string;
 }
 
 /** The signed text fields in the app's order (without the nonce, added last). */
@@ -41,6 +43,7 @@ export function chunkPairs(fields: ChunkFields): [string, PythonValue][] {
     ['total_size', fields.totalSize],
   ];
   if (fields.uploadId !== undefined) pairs.push(['upload_id', fields.uploadId]);
+  if (fields.baseHash !== undefined) pairs.push(['base_hash', fields.baseHash]);
   return pairs;
 }
 

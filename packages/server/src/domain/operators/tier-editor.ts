@@ -26,6 +26,7 @@ function adminTier(tier: Tier, prices: TierPrices | undefined, currency: string,
     order: tier.order,
     deviceLimit: tier.deviceLimit,
     maxBackupSizeMb: tier.maxBackupSizeMb,
+    backupVersions: tier.backupVersions,
     historyEventsLimit: tier.historyEventsLimit,
     pnlEventsLimit: tier.pnlEventsLimit,
     reportsLookupLimit: tier.reportsLookupLimit,
@@ -80,6 +81,10 @@ export async function tierChangeImpact(ctx: DomainContext, tierId: number, chang
   if (change.maxBackupSizeMb < tier.maxBackupSizeMb) {
     effects.push('Stored backups stay; a new upload larger than the new size is refused.');
   }
+  push(limitEffect('The backup versions kept', tier.backupVersions, change.backupVersions, n, tier.name));
+  if (change.backupVersions < tier.backupVersions) {
+    effects.push('Earlier versions beyond the new count are removed at each subscriber\'s next upload.');
+  }
   push(limitEffect('The history events limit', tier.historyEventsLimit, change.historyEventsLimit, n, tier.name));
   push(limitEffect('The PnL events limit', tier.pnlEventsLimit, change.pnlEventsLimit, n, tier.name));
   push(limitEffect('The reports lookup limit', tier.reportsLookupLimit, change.reportsLookupLimit, n, tier.name));
@@ -111,6 +116,7 @@ export async function updateTier(ctx: DomainContext, tierId: number, change: Tie
     .set({
       device_limit: change.deviceLimit,
       max_backup_size_mb: change.maxBackupSizeMb,
+      backup_versions: change.backupVersions,
       history_events_limit: change.historyEventsLimit,
       pnl_events_limit: change.pnlEventsLimit,
       reports_lookup_limit: change.reportsLookupLimit,

@@ -12,6 +12,8 @@ import {
   type ChunkInput,
   type Uploader,
 } from '../../domain/backups.ts';
+import { userAgentOf, type BackupAuthor } from '../../domain/backup-history.ts';
+import { findDeviceNaming } from '../../domain/devices.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
 import { PREMIUM_BODY_LIMIT } from './premium-api.ts';
@@ -22,13 +24,14 @@ export const BACKUP_CHUNK_REFUSED = 'backup chunk refused';
 /** Room for the text fields and part headers next to a chunk, inside the request body limit. */
 export const MAX_CHUNK_BYTES = PREMIUM_BODY_LIMIT - 64 * 1024;
 
-/** The text fields of `backup/range`, in wire order (PROTOCOL.md §4.5); our client adds `device_identifier` (decision 7). */
+/** The text fields of `backup/range`, in wire order (PROTOCOL.md §4.5); our client adds `base_hash` (issue 9) and `device_identifier` (decision 7). */
 const TEXT_FIELDS: ReadonlySet<string> = new Set([
   'file_hash',
   'last_modify_ts',
   'compression',
   'total_size',
   'upload_id',
+  'base_hash',
   'device_identifier',
   'nonce',
 ]);
@@ -44,7 +47,12 @@ function invalid(message: string): BackupError {
 }
 
 function uploaderOf(subscriber: Subscriber): Uploader {
-  return { accountId: subscriber.accountId, tierName: subscriber.tier.name, maxBackupSizeMb: subscriber.tier.maxBackupSizeMb };
+  return {
+    accountId: subscriber.accountId,
+    tierName: subscriber.tier.name,
+    maxBackupSizeMb: subscriber.tier.maxBackupSizeMb,
+    backupVersions: subscriber.tier.backupVersions,
+  };
 }
 
 /** The signed text fields, checked one by one, with a message that says what to send instead. */
@@ -76,7 +84,18 @@ function parseFields(fields: readonly [string, string][]): Omit<ChunkInput, 'sta
   if (uploadId !== null && !UPLOAD_ID.test(uploadId)) {
     throw new BackupError(400, BackupErrorCode.UnknownUpload, messages.backupUnknownUpload());
   }
-  return { uploadId, fileHash, lastModifyTs: Number(lastModifyTs), compression, totalSize: Number(totalSize) };
+  const baseHash = values.get('base_hash');
+  if (baseHash !== undefined && baseHash !== '' && !FILE_HASH.test(baseHash)) {
+    throw invalid(messages.backupBadField('base_hash', 'expected the data_hash your data was last synced from, or empty for none'));
+  }
+  return {
+    uploadId,
+    fileHash,
+    lastModifyTs: Number(lastModifyTs),
+    compression,
+    totalSize: Number(totalSize),
+    ...(baseHash === undefined ? {} : { baseHash }),
+  };
 }
 
 function parseContentRange(header: string | string[] | undefined, totalSize: number): { start: number; end: number } {
@@ -130,6 +149,13 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
   });
 
   /** Handles the file part; always leaves it drained. Returns null when the signature check answered already. */
+  /** Who sends a first chunk: the device our client names (signed), and the User-Agent. */
+  async function authorOf(request: FastifyRequest, subscriber: Subscriber, fields: readonly [string, string][]): Promise<BackupAuthor> {
+    const identifier = fields.find(([name]) => name === 'device_identifier')?.[1];
+    const device = identifier === undefined || identifier === '' ? null : await findDeviceNaming(backups.ctx, subscriber.accountId, identifier);
+    return { deviceName: device?.name ?? null, devicePlatform: device?.platform ?? null, userAgent: userAgentOf(request.headers['user-agent']) };
+  }
+
   async function chunkAnswer(request: FastifyRequest, reply: FastifyReply, fields: [string, string][], part: MultipartFile): Promise<Answer | null> {
     try {
       const subscriber = await app.verifyPremiumRequest(request, reply, ENDPOINTS.uploadBackupChunk, fields);
@@ -139,7 +165,8 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
       const parsed = parseFields(fields);
       assertWithinQuota(uploader, parsed.totalSize);
       const range = parseContentRange(request.headers['content-range'], parsed.totalSize);
-      const outcome = await receiveChunk(backups, uploader, { ...parsed, ...range }, part.file);
+      const author = parsed.uploadId === null ? await authorOf(request, subscriber, fields) : undefined;
+      const outcome = await receiveChunk(backups, uploader, { ...parsed, ...range, ...(author === undefined ? {} : { author }) }, part.file);
       metrics.backupChunkStored(range.end - range.start + 1);
       if (outcome.status === 'complete' && outcome.stored !== undefined) metrics.backupStored(outcome.stored.uploadMs);
       return outcome.status === 'partial'
