@@ -115,7 +115,26 @@ for (const dialect of DIALECTS) {
       const admin = await signedIn('admin', 1);
       const tiers = await admin.request('GET', ADMIN_API_PATHS.tiers);
       expect(tiers.status).toBe(200);
-      expect((tiers.json as { tiers: { name: string }[] }).tiers.map((t) => t.name)).toEqual(['Supporter', 'Basic', 'Advanced']);
+      const listed = (tiers.json as { tiers: (Record<string, unknown> & { id: number; name: string; backupVersions: number })[] }).tiers;
+      expect(listed.map((t) => [t.name, t.backupVersions])).toEqual([
+        ['Supporter', 0],
+        ['Basic', 3],
+        ['Advanced', 10],
+      ]);
+
+      // Backup versions kept: the impact says what changes before saving, then the limit is saved.
+      const basic = listed[1]!;
+      const { id: _id, name: _name, order: _order, currency: _currency, activeSubscribers: _active, ...fields } = basic;
+      const change = { ...fields, monthlyPriceMinor: basic.monthlyPriceMinor ?? 0, yearlyPriceMinor: basic.yearlyPriceMinor ?? 0, backupVersions: 2 };
+      const impact = await admin.request('POST', `${ADMIN_API_PATHS.tiers}/${basic.id}/impact`, change);
+      expect((impact.json as { effects: string[] }).effects).toContainEqual(
+        expect.stringMatching(/^The backup versions kept goes down from 3 to 2 for \d+ active Basic subscribers?, at their next request\.$/),
+      );
+      const tooMany = await admin.request('PUT', `${ADMIN_API_PATHS.tiers}/${basic.id}`, { ...change, backupVersions: 101 });
+      expect(tooMany.status).toBe(400);
+      const saved = await admin.request('PUT', `${ADMIN_API_PATHS.tiers}/${basic.id}`, change);
+      expect(saved.json).toMatchObject({ name: 'Basic', backupVersions: 2 });
+      expect((await admin.request('PUT', `${ADMIN_API_PATHS.tiers}/${basic.id}`, { ...change, backupVersions: 3 })).status).toBe(200);
     });
 
     it('finds a customer by API-key prefix, grants 12 months the app sees at its next check, suspends and unsuspends, all audited by name', async () => {

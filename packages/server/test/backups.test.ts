@@ -16,6 +16,7 @@ import {
   type ChunkInput,
   type Uploader,
 } from '../src/domain/backups.ts';
+import { listBackupVersions } from '../src/domain/backup-history.ts';
 import { FileBlobStore } from '../src/store/blob-store-file.ts';
 import { createTestContext, START_MS, type TestContext } from './support/test-context.ts';
 
@@ -49,14 +50,14 @@ describe('backups domain (file store, manual clock)', () => {
 
   let accounts = 0;
   /** An account row (no password hashing: it is not what these tests are about). */
-  async function uploader(maxBackupSizeMb = 150): Promise<Uploader> {
+  async function uploader(maxBackupSizeMb = 150, backupVersions = 1): Promise<Uploader> {
     accounts += 1;
     const row = await t.ctx.store.db
       .insertInto('accounts')
       .values({ username: `backup${accounts}`, email: `backup${accounts}@example.com`, password_hash: '-', created_at: START_MS })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { accountId: Number(row.id), tierName: 'Basic', maxBackupSizeMb, backupVersions: 3 };
+    return { accountId: Number(row.id), tierName: 'Basic', maxBackupSizeMb, backupVersions };
   }
 
   function chunk(data: Buffer, start: number, end: number, uploadId: string | null): [ChunkInput, Readable] {
@@ -122,6 +123,38 @@ describe('backups domain (file store, manual clock)', () => {
     expect(await sweepBackupUploads(b)).toBe(1);
     expect(existsSync(join(root, 'blobs', firstId))).toBe(false);
     expect((await bytesOf((await openBackup(b, who.accountId))!.stream)).equals(second)).toBe(true);
+  });
+
+  it('keeps the tier\'s number of versions: the oldest beyond it is removed after the grace period', async () => {
+    t.clock.set(START_MS);
+    const who = await uploader(150, 3);
+    const datas = [randomBytes(1000), randomBytes(1100), randomBytes(1200), randomBytes(1300)];
+    const ids: string[] = [];
+    for (const data of datas) {
+      t.clock.advance(1000);
+      ids.push((await send(who, data, 0, data.length - 1, null)).uploadId);
+    }
+    const versions = await listBackupVersions(t.ctx, who.accountId);
+    expect(versions.map((v) => [v.uploadId, v.current])).toEqual([
+      [ids[3], true],
+      [ids[2], false],
+      [ids[1], false],
+    ]);
+    expect(versions[0]).toMatchObject({ size: 1300, uploadedBy: 'a rotki app', deviceName: null });
+    // The first version left the history; its bytes stay for the grace period, then go.
+    expect(existsSync(join(root, 'blobs', ids[0]!))).toBe(true);
+    t.clock.advance(HOUR);
+    expect(await sweepBackupUploads(b)).toBe(1);
+    expect(existsSync(join(root, 'blobs', ids[0]!))).toBe(false);
+    for (const id of ids.slice(1)) expect(existsSync(join(root, 'blobs', id))).toBe(true);
+
+    // Compare-and-swap: a stale base is refused before any byte is stored, a matching one is accepted.
+    const next = randomBytes(500);
+    const [input, bytes] = chunk(next, 0, 499, null);
+    const stale = await receiveChunk(b, who, { ...input, baseHash: hashOf(datas[2]!) }, bytes).catch((e: unknown) => e);
+    expect(stale).toMatchObject({ status: 409, code: BackupErrorCode.BaseMismatch, detail: { current: { data_hash: hashOf(datas[3]!) } } });
+    const [again, bytesAgain] = chunk(next, 0, 499, null);
+    expect((await receiveChunk(b, who, { ...again, baseHash: hashOf(datas[3]!) }, bytesAgain)).status).toBe('complete');
   });
 
   it('hashes the stored bytes when the running hash is not there (another instance, a restart)', async () => {
