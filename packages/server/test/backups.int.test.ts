@@ -394,7 +394,7 @@ for (const [dialect, store] of COMBINATIONS) {
       await expectBackup(renewed, data);
     });
 
-    it('the sweep leaves an open upload alone until it expires; admin backups show reports the backup', async () => {
+    it('the sweep leaves an open upload alone until it expires; admin backups show reports the backup', { timeout: 180_000 }, async () => {
       const who = await admin.createSubscriber('Basic');
       const data = randomBytes(4000);
       const fields: ChunkFields = { fileHash: sha256Base64(data), lastModifyTs: 1, totalSize: data.length };
