@@ -1,0 +1,93 @@
+/**
+ * What the signed-request benchmarks share: an autocannon run against a URL,
+ * a fresh signature per request, and the server process's CPU time.
+ */
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { API_KEY_HEADER, API_SIGN_HEADER, decodeApiSecret, signEncoded } from '@rotki-premium/protocol';
+
+export interface LoadFigures {
+  requestsPerSecond: number;
+  /** Requests answered in the run. */
+  requests: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  /** Server process CPU time (user + system) per answered request, in microseconds; null when not measured. */
+  cpuMicrosPerRequest: number | null;
+}
+
+export type RequestSetup = () => { path: string; headers: Record<string, string> };
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU time of a process so far, in microseconds (Linux: /proc/<pid>/stat). */
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces) in parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Drives `connections` connections for `seconds` against `url`; `serverPid` adds the server's CPU time per request. */
+export function runLoad(url: string, options: { connections: number; seconds: number; serverPid?: number }, setup: RequestSetup): Promise<LoadFigures> {
+  const cpuBefore = options.serverPid === undefined ? null : processCpuMicros(options.serverPid);
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.seconds,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request) => {
+              const { path, headers } = setup();
+              return { ...request, path, headers: { ...request.headers, ...headers } };
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error !== null && error !== undefined) {
+          reject(error);
+          return;
+        }
+        const requests = result.requests.total;
+        const cpu = cpuBefore === null || options.serverPid === undefined ? null : processCpuMicros(options.serverPid) - cpuBefore;
+        resolve({
+          requestsPerSecond: result.requests.average,
+          requests,
+          p99: result.latency.p99,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          cpuMicrosPerRequest: cpu === null || requests === 0 ? null : cpu / requests,
+        });
+      },
+    );
+  });
+}
+
+let lastNonce = 0;
+
+/** Signed `GET /nest/1/limits`, each request with a new nonce, so that none is refused as a replay. */
+export function signedLimits(apiKey: string, apiSecret: string): RequestSetup {
+  const secret = decodeApiSecret(apiSecret);
+  if (secret === null) throw new Error('bad secret');
+  return () => {
+    // Several requests start in the same millisecond: keep nonces strictly increasing
+    // (they run ahead of the clock by seconds at most).
+    lastNonce = Math.max(Date.now(), lastNonce + 1);
+    const query = `nonce=${lastNonce}`;
+    return { path: `/nest/1/limits?${query}`, headers: { [API_KEY_HEADER]: apiKey, [API_SIGN_HEADER]: signEncoded(secret, 'limits', query) } };
+  };
+}
+
+/** The unauthenticated `GET /nest/1/limits/unlocks`: the baseline of the same server. */
+export const unauthenticatedUnlocks: RequestSetup = () => ({ path: '/nest/1/limits/unlocks', headers: {} });
+
+export function describeFigures(name: string, f: LoadFigures): string {
+  const cpu = f.cpuMicrosPerRequest === null ? '' : `, server CPU ${f.cpuMicrosPerRequest.toFixed(0)} µs/request`;
+  return `  ${name.padEnd(44)} ${f.requestsPerSecond.toFixed(0).padStart(6)} req/s, p99 ${f.p99} ms${cpu}, non-2xx ${f.non2xx}, errors ${f.errors}`;
+}
