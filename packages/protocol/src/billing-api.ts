@@ -28,6 +28,16 @@ export function orderUrl(reference: string): string {
   return `${BILLING_PATHS.orders}/${encodeURIComponent(reference)}`;
 }
 
+/** A pending crypto order's quote: POST to get a new one for a chain and token. */
+export function cryptoQuoteUrl(reference: string): string {
+  return `${orderUrl(reference)}/crypto-quote`;
+}
+
+/** A pending crypto order: POST a transaction hash to have it checked now. */
+export function cryptoTxUrl(reference: string): string {
+  return `${orderUrl(reference)}/crypto-tx`;
+}
+
 export function invoiceUrl(number: string): string {
   return `${BILLING_PATHS.invoices}/${encodeURIComponent(number)}`;
 }
@@ -76,6 +86,22 @@ export const CancelRequest = z.object({
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
 
+export const CryptoQuoteRequest = z.object({
+  chainId: z.number().int().positive(),
+  /** "native" or the token contract's address. */
+  token: z.string().trim().min(1).max(64),
+});
+export type CryptoQuoteRequest = z.infer<typeof CryptoQuoteRequest>;
+
+export const CryptoTxRequest = z.object({
+  txHash: z
+    .string()
+    .trim()
+    .regex(/^0x[0-9a-fA-F]{64}$/, 'a transaction hash: 0x and 64 hexadecimal digits')
+    .transform((h) => h.toLowerCase() as `0x${string}`),
+});
+export type CryptoTxRequest = z.infer<typeof CryptoTxRequest>;
+
 // Responses
 
 export const QuoteResponse = z.object({
@@ -92,6 +118,46 @@ export type QuoteResponse = z.infer<typeof QuoteResponse>;
 
 export const OrderStatus = z.enum(['pending', 'paid', 'cancelled', 'expired']);
 
+/** A chain and token the operator accepts. */
+export const CryptoOption = z.object({
+  chainId: z.number().int(),
+  chainName: z.string(),
+  /** "native" or the token contract's address in lower case. */
+  token: z.string(),
+  symbol: z.string(),
+});
+export type CryptoOption = z.infer<typeof CryptoOption>;
+
+export const CryptoQuote = z.object({
+  chainId: z.number().int(),
+  chainName: z.string(),
+  token: z.string(),
+  /** The ERC-20 contract, or null for the chain's native coin. */
+  tokenAddress: z.string().nullable(),
+  symbol: z.string(),
+  decimals: z.number().int(),
+  /** Base units, exact: send this and nothing else. */
+  amount: z.string(),
+  /** The same as a decimal number of tokens: "214.200042". */
+  amountText: z.string(),
+  address: z.string(),
+  /** EIP-681 payment request, also as a QR code (SVG data URL). */
+  uri: z.string(),
+  qrCode: z.string(),
+  expiresAt: z.string(),
+  expired: z.boolean(),
+  confirmationsRequired: z.number().int(),
+  /** A transfer for this order seen in a block not yet confirmed. */
+  seen: z.object({ txHash: z.string(), confirmations: z.number().int() }).nullable(),
+});
+export type CryptoQuote = z.infer<typeof CryptoQuote>;
+
+export const OrderCrypto = z.object({
+  options: z.array(CryptoOption),
+  quote: CryptoQuote.nullable(),
+});
+export type OrderCrypto = z.infer<typeof OrderCrypto>;
+
 export const OrderResponse = z.object({
   reference: z.string(),
   kind: OrderKind,
@@ -106,6 +172,8 @@ export const OrderResponse = z.object({
   redirectUrl: z.string().nullable(),
   /** Bank transfer: where to send the money; the reference goes with it. */
   bankInstructions: z.string().nullable(),
+  /** Crypto: the chains and tokens to choose from and the current quote; null for other methods. */
+  crypto: OrderCrypto.nullable(),
 });
 export type OrderResponse = z.infer<typeof OrderResponse>;
 
@@ -139,6 +207,14 @@ export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
 export const HistoryResponse = z.object({ history: z.array(HistoryEntry) });
 export type HistoryResponse = z.infer<typeof HistoryResponse>;
+
+export const CryptoTxResponse = z.object({
+  /** credited: paid; pending: seen, waiting for confirmations; not_found: not in a block (yet); not_this_order: sends nothing this order asked for; held: kept for the operator. */
+  status: z.enum(['credited', 'pending', 'not_found', 'not_this_order', 'held']),
+  message: z.string(),
+  order: OrderResponse,
+});
+export type CryptoTxResponse = z.infer<typeof CryptoTxResponse>;
 
 export const PortalResponse = z.object({ url: z.string() });
 export type PortalResponse = z.infer<typeof PortalResponse>;

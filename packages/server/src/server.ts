@@ -83,6 +83,11 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
   const { buildMetricsApp } = await import('./http/routes/metrics.ts');
   const metrics = new ServerMetrics(ctx.store);
+  const { startChainWatcher } = await import('./domain/payments/evm/watcher.ts');
+  const { openPaymentProviders } = await import('./domain/payments/providers.ts');
+  // Crypto payments: each chain's node is scanned on whichever instance holds that chain's lease.
+  const chains =
+    ctx.billing.evm === null ? null : startChainWatcher(ctx, { intervalMs: ctx.billing.evm.pollMs, log: logger.child({ module: 'chains' }) });
   const { InstanceTelemetry, HEARTBEAT_INTERVAL_MS } = await import('./domain/system/telemetry.ts');
   const telemetry = new InstanceTelemetry(ctx, SERVER_VERSION);
   const token = secrets.metricsToken;
@@ -93,6 +98,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     backups,
     metrics,
     telemetry,
+    providers: openPaymentProviders(ctx, chains ?? undefined),
     ...(https === undefined ? {} : { https }),
     ...(token === undefined ? {} : { metricsToken: token }),
   });
@@ -101,6 +107,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     await app.listen({ host: config.host, port: config.port });
     if (metricsApp !== null && config.metrics !== null) await metricsApp.listen({ host: config.metrics.host, port: config.metrics.port });
   } catch (error) {
+    await chains?.stop();
     await metricsApp?.close();
     await app.close();
     await backups.blobs.close();
@@ -172,6 +179,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
         clearInterval(heartbeat);
         await metricsApp?.close();
         await app.close();
+        await chains?.stop();
         await mail.stop();
         await report();
         await backups.blobs.close();

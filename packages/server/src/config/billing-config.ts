@@ -77,7 +77,13 @@ const BillingFile = z.object({
   reminderDays: z.number().int().min(1).max(60).optional(),
   bankTransfer: z.object({ instructions: z.string().trim().min(1).max(2000) }).optional(),
   stripe: z.object({ apiUrl: z.string().url().optional() }).optional(),
-  crypto: z.object({ chains: z.array(Chain).min(1) }).optional(),
+  crypto: z
+    .object({
+      chains: z.array(Chain).min(1),
+      /** How often each chain's node is asked for new blocks. */
+      pollSeconds: z.number().min(0.2).max(3600).optional(),
+    })
+    .optional(),
 });
 type BillingFile = z.infer<typeof BillingFile>;
 
@@ -156,7 +162,7 @@ export async function buildBillingSettings(json: unknown, secrets: BillingSecret
       file.stripe === undefined
         ? null
         : { secretKey: stripeKey, webhookSecret, apiUrl: (file.stripe.apiUrl ?? '').replace(/\/+$/, '') },
-    evm: chains.length === 0 ? null : { chains },
+    evm: chains.length === 0 ? null : { chains, pollMs: Math.round((file.crypto?.pollSeconds ?? 15) * 1000) },
   });
 }
 

@@ -10,6 +10,7 @@ import { accountSuspensionMigration } from './migrations/014-account-suspension.
 import { instanceTelemetryMigration } from './migrations/015-instance-telemetry.ts';
 import { paymentCustomersMigration } from './migrations/011-payment-customers.ts';
 import { sweepIndexesMigration } from './migrations/016-sweep-indexes.ts';
+import { cryptoMigration } from './migrations/012-crypto.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -26,6 +27,7 @@ function provider(store: Store): MigrationProvider {
         '015-instance-telemetry': instanceTelemetryMigration(store.dialect),
         '011-payment-customers': paymentCustomersMigration(store.dialect),
         '016-sweep-indexes': sweepIndexesMigration(),
+        '012-crypto': cryptoMigration(store.dialect),
       };
     },
   };

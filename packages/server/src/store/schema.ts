@@ -10,6 +10,7 @@ import type {
   ProviderEventTable,
   TierPriceTable,
 } from './billing.table.ts';
+import type { ChainCursorTable, CryptoQuoteTable, CryptoSightingTable, CryptoTailTable } from './crypto.table.ts';
 import type { ActivityCountTable, InstanceHeartbeatTable, OperatorSessionTable, OperatorTable } from './operators.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
@@ -152,4 +153,8 @@ export interface Database {
   instance_heartbeats: InstanceHeartbeatTable;
   activity_counts: ActivityCountTable;
   payment_customers: PaymentCustomerTable;
+  crypto_quotes: CryptoQuoteTable;
+  crypto_tails: CryptoTailTable;
+  chain_cursors: ChainCursorTable;
+  crypto_sightings: CryptoSightingTable;
 }

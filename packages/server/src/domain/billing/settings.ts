@@ -80,7 +80,8 @@ export interface BillingSettings {
   quoteValidityMs: number;
   bankTransfer: BankTransferSettings | null;
   stripe: StripeSettings | null;
-  evm: { chains: EvmChain[] } | null;
+  /** Crypto on EVM chains: the chains, and how often their nodes are asked for new blocks. */
+  evm: { chains: EvmChain[]; pollMs: number } | null;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,3 +1,4 @@
+import type { ChainReader } from './evm/chain-reader.ts';
 import type { Order } from './orders.ts';
 
 /**
@@ -14,8 +15,16 @@ export interface StripeGateway {
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean, reason: string | null): Promise<void>;
 }
 
-export interface PaymentGateways {
-  stripe: StripeGateway | null;
+/** The operator's EVM nodes, and the watcher that scans them. */
+export interface EvmGateway {
+  reader(chainId: number): ChainReader | null;
+  /** Asks the watcher to scan now (a new quote, a pasted transaction). */
+  kick(): void;
 }
 
-export const NO_GATEWAYS: PaymentGateways = Object.freeze({ stripe: null });
+export interface PaymentGateways {
+  stripe: StripeGateway | null;
+  evm: EvmGateway | null;
+}
+
+export const NO_GATEWAYS: PaymentGateways = Object.freeze({ stripe: null, evm: null });

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { DomainContext } from '../context.ts';
-import type { PaymentGateways } from './gateways.ts';
+import { openChainReaders, type ChainWatcher } from './evm/watcher.ts';
+import type { EvmGateway, PaymentGateways } from './gateways.ts';
 import { createStripeClient, stripeGateway } from './stripe/client.ts';
 
 /** The payment providers the billing settings enable, opened once at start. */
@@ -21,12 +22,20 @@ export async function stripeCustomerOf(ctx: DomainContext, accountId: number): P
   return row?.customer_id ?? null;
 }
 
-export function openPaymentProviders(ctx: DomainContext): PaymentProviders {
+function evmGateway(ctx: DomainContext, watcher: ChainWatcher | undefined): EvmGateway | null {
+  if (ctx.billing.evm === null) return null;
+  const readers = watcher?.readers ?? openChainReaders(ctx);
+  return { reader: (chainId) => readers.get(chainId) ?? null, kick: () => watcher?.kick() };
+}
+
+/** The providers the settings enable; `watcher`: the chain watcher this instance runs, when crypto is on. */
+export function openPaymentProviders(ctx: DomainContext, watcher?: ChainWatcher): PaymentProviders {
+  const evm = evmGateway(ctx, watcher);
   const settings = ctx.billing.stripe;
-  if (settings === null) return { gateways: { stripe: null }, stripe: null };
+  if (settings === null) return { gateways: { stripe: null, evm }, stripe: null };
   const client = createStripeClient(settings);
   return {
-    gateways: { stripe: stripeGateway(client, (accountId) => stripeCustomerOf(ctx, accountId)) },
+    gateways: { stripe: stripeGateway(client, (accountId) => stripeCustomerOf(ctx, accountId)), evm },
     stripe: { client, webhookSecret: settings.webhookSecret },
   };
 }

@@ -25,7 +25,8 @@ import { currentSubscription } from '../../domain/subscriptions.ts';
 import { WebApiError } from '../plugins/session.ts';
 import { listPayments, subscriptionHistory } from '../../domain/payments/payment-list.ts';
 import type { WebSession } from '../../domain/sessions.ts';
-import { webHistoryEntry, webOrder, webPayment } from './billing-views.ts';
+import { orderView, webHistoryEntry, webPayment } from './billing-views.ts';
+import { cryptoApiRoutes } from './crypto-api.ts';
 import { webSubscription } from './web-api-views.ts';
 
 export interface BillingApiOptions {
@@ -67,6 +68,7 @@ async function refuseOrderBesideCardSubscription(ctx: DomainContext, accountId: 
 export async function billingApiRoutes(app: FastifyInstance, options: BillingApiOptions): Promise<void> {
   const { ctx, gateways } = options;
   const required = { session: 'required' as const };
+  await app.register(cryptoApiRoutes, { ctx, evm: gateways.evm });
 
   app.post(route(BILLING_PATHS.quote), { bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<QuoteResponse> => {
     const body = QuoteRequest.parse(request.body ?? {});
@@ -91,7 +93,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
     await refuseOrderBesideCardSubscription(ctx, accountId, body.tier);
     const order = await placeOrder(ctx, accountId, { tierName: body.tier, period: body.period, method: body.method });
     reply.code(201);
-    if (body.method !== 'card') return webOrder(order, ctx.billing);
+    if (body.method !== 'card') return orderView(ctx, order);
     const stripe = gateways.stripe;
     if (stripe === null) throw invalid('Card payments are not offered here.');
     let checkout: { sessionId: string; url: string };
@@ -106,7 +108,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
       throw new WebApiError(503, WebErrorCode.Internal, 'The card payment page cannot be opened right now. Try again in a moment.');
     }
     await setOrderProviderRef(ctx.store.db, order.id, checkout.sessionId, ctx.clock.now());
-    return webOrder(order, ctx.billing, checkout.url);
+    return orderView(ctx, order, checkout.url);
   });
 
   app.post(route(BILLING_PATHS.portal), { config: required }, async (request): Promise<PortalResponse> => {
@@ -122,7 +124,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
 
   app.get(`${route(BILLING_PATHS.orders)}/:reference`, { config: required }, async (request): Promise<OrderResponse> => {
     const { reference } = OrderReferenceParam.parse(request.params);
-    return webOrder(await requireOwnOrder(ctx, accountOf(request), reference), ctx.billing);
+    return orderView(ctx, await requireOwnOrder(ctx, accountOf(request), reference));
   });
 
   app.post(route(BILLING_PATHS.resume), { config: required }, async (request): Promise<WebSubscription> => {

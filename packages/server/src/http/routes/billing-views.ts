@@ -1,6 +1,8 @@
 import type { HistoryEntry, OrderResponse, WebPayment } from '@rotki-premium/protocol/billing-api';
 import type { BillingSettings } from '../../domain/billing/settings.ts';
+import type { DomainContext } from '../../domain/context.ts';
 import type { Order } from '../../domain/payments/orders.ts';
+import { orderCrypto } from './crypto-views.ts';
 import type { HistoryEntry as DomainHistoryEntry, PaymentView } from '../../domain/payments/payment-list.ts';
 
 /** Billing values in the website's JSON shapes. */
@@ -9,7 +11,12 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-export function webOrder(order: Order, billing: BillingSettings, redirectUrl: string | null = null): OrderResponse {
+/** The order as the website shows it, with its crypto quote when paid in crypto. */
+export async function orderView(ctx: DomainContext, order: Order, redirectUrl: string | null = null): Promise<OrderResponse> {
+  return { ...webOrder(order, ctx.billing, redirectUrl), crypto: await orderCrypto(ctx, order) };
+}
+
+function webOrder(order: Order, billing: BillingSettings, redirectUrl: string | null): Omit<OrderResponse, 'crypto'> {
   const { vatNote: _note, ...breakdown } = order.breakdown;
   return {
     reference: order.publicId,
