@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -159,9 +160,17 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
       sweeping = false;
     }
   };
+  const { sweepSubscriptionNotices } = await import('./domain/payments/notices.ts');
+  const noticeHolder = `instance-${randomBytes(8).toString('hex')}`;
+  const sweepNotices = () =>
+    sweepSubscriptionNotices(ctx, noticeHolder)
+      .then((queued) => (queued > 0 ? mail.kick() : undefined))
+      .catch((error: unknown) => logger.warn({ err: error }, 'subscription notice sweep failed'));
+  void sweepNotices();
   const sweeper = setInterval(() => {
     void sweepRows();
     void sweepBackups();
+    void sweepNotices();
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
 
