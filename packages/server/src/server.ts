@@ -9,6 +9,7 @@ import { seedDefaultPrices } from './domain/billing/prices.ts';
 import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from './domain/backups.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
+import type { ChainWatcher } from './domain/payments/evm/watcher.ts';
 import { KeyRing, loadMasterKey } from './domain/keyring.ts';
 import type { MailWorker } from './domain/mail/worker.ts';
 import { sweepAuditEvents, sweepReplayNonces, sweepSessions } from './domain/sweeps.ts';
@@ -84,11 +85,14 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
   const { buildMetricsApp } = await import('./http/routes/metrics.ts');
   const metrics = new ServerMetrics(ctx.store);
-  const { startChainWatcher } = await import('./domain/payments/evm/watcher.ts');
   const { openPaymentProviders } = await import('./domain/payments/providers.ts');
   // Crypto payments: each chain's node is scanned on whichever instance holds that chain's lease.
-  const chains =
-    ctx.billing.evm === null ? null : startChainWatcher(ctx, { intervalMs: ctx.billing.evm.pollMs, log: logger.child({ module: 'chains' }) });
+  let chains: ChainWatcher | null = null;
+  if (ctx.billing.evm !== null) {
+    const { startChainWatcher } = await import('./domain/payments/evm/watcher.ts');
+    const { openChainReaders } = await import('./domain/payments/evm/viem-reader.ts');
+    chains = startChainWatcher(ctx, { intervalMs: ctx.billing.evm.pollMs, readers: openChainReaders(ctx), log: logger.child({ module: 'chains' }) });
+  }
   const { InstanceTelemetry, HEARTBEAT_INTERVAL_MS } = await import('./domain/system/telemetry.ts');
   const telemetry = new InstanceTelemetry(ctx, SERVER_VERSION);
   const token = secrets.metricsToken;
@@ -99,7 +103,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     backups,
     metrics,
     telemetry,
-    providers: openPaymentProviders(ctx, chains ?? undefined),
+    providers: await openPaymentProviders(ctx, chains ?? undefined),
     ...(https === undefined ? {} : { https }),
     ...(token === undefined ? {} : { metricsToken: token }),
   });

@@ -8,7 +8,7 @@ import { createTestContext, newAccount, SCRYPT_TIMEOUT_MS, START_MS, type TestCo
 
 const DAY = 86_400_000;
 
-const billing = buildBillingSettings({ currency: 'EUR', reminderDays: 7, bankTransfer: { instructions: 'IBAN DE00' } });
+const billingSettings = buildBillingSettings({ currency: 'EUR', reminderDays: 7, bankTransfer: { instructions: 'IBAN DE00' } });
 
 describe('renewal reminders and end-of-subscription mails', { timeout: SCRYPT_TIMEOUT_MS }, () => {
   let t: TestContext;
@@ -27,7 +27,7 @@ describe('renewal reminders and end-of-subscription mails', { timeout: SCRYPT_TI
   }
 
   beforeAll(async () => {
-    t = await createTestContext(START_MS, billing);
+    t = await createTestContext(START_MS, await billingSettings);
   });
   afterAll(async () => {
     await t.cleanup();

@@ -87,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(backupApiRoutes, { backups, metrics });
 
-  const providers = options.providers ?? openPaymentProviders(ctx);
+  const providers = options.providers ?? (await openPaymentProviders(ctx));
   await app.register(webApiRoutes, {
     prefix: WEB_API_PREFIX,
     ctx,

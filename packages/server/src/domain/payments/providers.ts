@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { DomainContext } from '../context.ts';
-import { openChainReaders, type ChainWatcher } from './evm/watcher.ts';
+import type { ChainWatcher } from './evm/watcher.ts';
 import type { EvmGateway, PaymentGateways } from './gateways.ts';
 import { createStripeClient, stripeGateway } from './stripe/client.ts';
 
@@ -22,15 +22,16 @@ export async function stripeCustomerOf(ctx: DomainContext, accountId: number): P
   return row?.customer_id ?? null;
 }
 
-function evmGateway(ctx: DomainContext, watcher: ChainWatcher | undefined): EvmGateway | null {
+async function evmGateway(ctx: DomainContext, watcher: ChainWatcher | undefined): Promise<EvmGateway | null> {
   if (ctx.billing.evm === null) return null;
-  const readers = watcher?.readers ?? openChainReaders(ctx);
+  // viem loads only when chains are configured.
+  const readers = watcher?.readers ?? (await import('./evm/viem-reader.ts')).openChainReaders(ctx);
   return { reader: (chainId) => readers.get(chainId) ?? null, kick: () => watcher?.kick() };
 }
 
 /** The providers the settings enable; `watcher`: the chain watcher this instance runs, when crypto is on. */
-export function openPaymentProviders(ctx: DomainContext, watcher?: ChainWatcher): PaymentProviders {
-  const evm = evmGateway(ctx, watcher);
+export async function openPaymentProviders(ctx: DomainContext, watcher?: ChainWatcher): Promise<PaymentProviders> {
+  const evm = await evmGateway(ctx, watcher);
   const settings = ctx.billing.stripe;
   if (settings === null) return { gateways: { stripe: null, evm }, stripe: null };
   const client = createStripeClient(settings);

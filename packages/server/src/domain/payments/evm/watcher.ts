@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { EvmChain } from '../../billing/settings.ts';
 import type { DomainContext } from '../../context.ts';
 import { acquireLease, releaseLease } from '../../leases.ts';
-import { createChainReader, type ChainReader, type ChainTransfer } from './chain-reader.ts';
+import type { ChainReader, ChainTransfer } from './chain-reader.ts';
 import { matchQuote } from './quotes.ts';
 import { settleTransfer } from './settle.ts';
 
@@ -135,18 +135,14 @@ export interface ChainWatcherOptions {
   intervalMs: number;
   log?: Pick<Logger, 'warn' | 'info'>;
   holder?: string;
-  readers?: Map<number, ChainReader>;
-}
-
-/** Opens a reader per configured chain (shared by the watcher and the web API). */
-export function openChainReaders(ctx: DomainContext): Map<number, ChainReader> {
-  return new Map((ctx.billing.evm?.chains ?? []).map((chain) => [chain.chainId, createChainReader(chain)]));
+  /** A reader per chain (viem-reader.ts `openChainReaders`). */
+  readers: Map<number, ChainReader>;
 }
 
 /** Scans each chain every `intervalMs` on the instance holding that chain's lease. */
 export function startChainWatcher(ctx: DomainContext, options: ChainWatcherOptions): ChainWatcher {
   const holder = options.holder ?? `instance-${randomBytes(8).toString('hex')}`;
-  const readers = options.readers ?? openChainReaders(ctx);
+  const { readers } = options;
   const leaseMs = Math.max(60_000, options.intervalMs * 4);
   let running: Promise<void> | null = null;
   let again = false;
