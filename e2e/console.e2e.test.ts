@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../test-support/server-process.ts';
 import { findAccountByUsername } from '../packages/server/src/domain/accounts.ts';
-import { totpCode } from '../packages/server/src/domain/operators/totp.ts';
+import { totpCode } from '../packages/server/src/domain/second-factor/totp.ts';
 import { expireSubscription } from '../packages/server/src/domain/subscriptions.ts';
 import { call, ENDPOINTS } from '../packages/server/test/support/rotki-app.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser.ts';

@@ -85,7 +85,7 @@ for (const dialect of DIALECTS) {
       const badCode = await browser.request('POST', ADMIN_API_PATHS.sessionTotp, { code: '000000' });
       expect(badCode.status).toBe(401);
       expect((badCode.json as { error: { code: string } }).error.code).toBe('wrong_code');
-      const { totpCode } = await import('../src/domain/operators/totp.ts');
+      const { totpCode } = await import('../src/domain/second-factor/totp.ts');
       const code = totpCode(enrol.secret, Date.now());
       const done = await browser.request('POST', ADMIN_API_PATHS.sessionTotp, { code });
       expect(done.status).toBe(200);

@@ -1,5 +1,5 @@
 import { ADMIN_API_PATHS, ADMIN_CSRF_HEADER, CsrfView, SessionView, SignInStep } from '@rotki-premium/protocol/admin-api';
-import { totpCode } from '../../src/domain/operators/totp.ts';
+import { totpCode } from '../../src/domain/second-factor/totp.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit.ts';
 import type { DomainContext } from '../context.ts';
 import { hashSessionToken, randomToken } from '../sessions.ts';
 import { checkOperatorPassword, toOperator, totpSecretContext, type Operator } from './operators.ts';
-import { acceptedTotpStep, newTotpSecret, totpUri } from './totp.ts';
+import { acceptedTotpStep, newTotpSecret, totpUri } from '../second-factor/totp.ts';
 
 /**
  * Console sign-in in two steps, each its own session row: the password opens a
@@ -63,7 +63,7 @@ export async function signInWithPassword(ctx: DomainContext, username: string, p
     .set({ totp_secret_ciphertext: ctx.keyRing.encrypt(secret, totpSecretContext(operator.id)), totp_last_step: null })
     .where('id', '=', operator.id)
     .execute();
-  return { next: 'enrol', issued, secret, otpauthUri: totpUri(secret, `rotki premium:${operator.username}`) };
+  return { next: 'enrol', issued, secret, otpauthUri: totpUri(secret, { issuer: 'rotki premium console', account: operator.username }) };
 }
 
 /**

@@ -2,16 +2,27 @@ import { Secret, TOTP } from 'otpauth';
 
 /**
  * Time-based one-time passwords (RFC 6238: SHA-1, 6 digits, 30 s) through the
- * otpauth library, for the operators' second factor. The accounts area brings
- * its own second factors for subscribers; when its module is on main this file
- * gives way to it (one TOTP implementation in the tree).
+ * otpauth library: the one TOTP implementation of the tree, for subscribers'
+ * two-factor sign-in and for the operators' console.
  */
 
 const PERIOD_SECONDS = 30;
-const ISSUER = 'rotki premium console';
 
-function totpOf(secretBase32: string, label = 'operator'): TOTP {
-  return new TOTP({ issuer: ISSUER, label, algorithm: 'SHA1', digits: 6, period: PERIOD_SECONDS, secret: Secret.fromBase32(secretBase32) });
+/** What an authenticator app shows beside the codes. */
+export interface TotpLabel {
+  issuer: string;
+  account: string;
+}
+
+function totpOf(secretBase32: string, label: TotpLabel = { issuer: 'rotki premium', account: 'account' }): TOTP {
+  return new TOTP({
+    issuer: label.issuer,
+    label: label.account,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: PERIOD_SECONDS,
+    secret: Secret.fromBase32(secretBase32),
+  });
 }
 
 /** A fresh 160-bit secret in base32, as authenticator apps take it. */
@@ -20,7 +31,7 @@ export function newTotpSecret(): string {
 }
 
 /** The `otpauth://` URI an authenticator app reads from a QR code or a link. */
-export function totpUri(secretBase32: string, label: string): string {
+export function totpUri(secretBase32: string, label: TotpLabel): string {
   return totpOf(secretBase32, label).toString();
 }
 
@@ -35,7 +46,9 @@ export function totpCode(secretBase32: string, nowMs: number): string {
  * is accepted once.
  */
 export function acceptedTotpStep(secretBase32: string, code: string, nowMs: number, lastStep: number | null): number | null {
-  const delta = totpOf(secretBase32).validate({ token: code, timestamp: nowMs, window: 1 });
+  const token = code.replace(/\s+/g, '');
+  if (!/^\d{6}$/.test(token)) return null;
+  const delta = totpOf(secretBase32).validate({ token, timestamp: nowMs, window: 1 });
   if (delta === null) return null;
   const step = Math.floor(nowMs / 1000 / PERIOD_SECONDS) + delta;
   return lastStep !== null && step <= lastStep ? null : step;
