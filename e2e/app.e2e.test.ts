@@ -63,8 +63,7 @@ describe('the app with the premium server and the website', () => {
   it('creates credentials on the website and sets them up in the app: the banner shows', async () => {
     const username = newUsername('app');
     await new SignupPage(website).open(site.server.url);
-    await new SignupPage(website).signUp(username, `${username}@example.com`, SITE_PASSWORD);
-    await website.waitForURL(`${site.server.url}/home/subscription`);
+    await new SignupPage(website).signUpAndLogIn(site.server.url, username, SITE_PASSWORD);
     await site.server.admin(['admin', 'subscription', 'grant', '--username', username, '--tier', 'Basic', '--months', '1']);
     subscription = new SubscriptionPage(website);
     await subscription.open(site.server.url);

@@ -40,10 +40,9 @@ describe('the subscriber website', () => {
     const url = site.server.url;
     const username = newUsername('journey');
 
-    // Sign up: straight to the subscription page, which says there is no subscription.
+    // Sign up ("check your inbox"), log in: the subscription page says there is no subscription.
     await new SignupPage(page).open(url);
-    await new SignupPage(page).signUp(username, `${username}@example.com`, PASSWORD);
-    await page.waitForURL(`${url}/home/subscription`);
+    await new SignupPage(page).signUpAndLogIn(url, username, PASSWORD);
     const subscription = new SubscriptionPage(page);
     await subscription.noSubscription.waitFor();
     expect(await subscription.section.getByRole('link', { name: /pricing page/ }).getAttribute('href')).toBe('/pricing');

@@ -2,7 +2,8 @@
  * Takes the website screenshots of the docs: a throwaway server on a temp
  * folder, an account with a Basic subscription, API credentials and two
  * devices, then Debian's Chromium logs in and saves
- * docs/images/subscription.png (credentials revealed) and docs/images/devices.png.
+ * docs/images/subscription.png (credentials revealed), docs/images/devices.png
+ * and docs/images/account.png.
  *
  *   npx tsx scripts/screenshots.ts            # builds the website first
  *   npx tsx scripts/screenshots.ts --no-build # uses packages/web/dist as it is
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {
     const { ctx } = server;
-    const account = await createAccount(ctx, { username: USERNAME, email: 'satoshi@example.com', password: PASSWORD });
+    const account = await createAccount(ctx, { username: USERNAME, email: 'satoshi@example.com', password: PASSWORD, verified: true });
     const subscription = await grantSubscription(ctx, account.id, 'Basic', 12);
     await createCredentials(ctx, account.id, { via: 'cli' });
     const owner = { accountId: account.id, username: USERNAME, deviceLimit: subscription.tier.deviceLimit, tierName: subscription.tier.name };
@@ -75,7 +76,11 @@ async function main(): Promise<void> {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
     await page.getByTestId('device-count').filter({ hasText: '2 of 2 devices' }).waitFor();
     await page.screenshot({ path: join(IMAGES, 'devices.png'), fullPage: true });
-    process.stdout.write(`Saved ${join(IMAGES, 'subscription.png')} and ${join(IMAGES, 'devices.png')}\n`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
+    await page.getByTestId('session-list').waitFor();
+    await page.getByTestId('email-verified').waitFor();
+    await page.screenshot({ path: join(IMAGES, 'account.png'), fullPage: true });
+    process.stdout.write(`Saved subscription.png, devices.png and account.png in ${IMAGES}\n`);
   } finally {
     await browser.close();
     await server.close();

@@ -1,4 +1,5 @@
 import { CSRF_HEADER, CsrfResponse, WEB_API_PATHS } from '@rotki-premium/protocol/web-api';
+import { linkToken, waitForOutboxMail } from './smtp-server.ts';
 
 export interface HttpResponse {
   status: number;
@@ -20,7 +21,7 @@ export class HttpWebSession {
     this.#baseUrl = baseUrl;
   }
 
-  async request(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HttpResponse> {
+  async request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HttpResponse> {
     if (method !== 'GET' && this.#csrfToken === null) {
       this.#csrfToken = CsrfResponse.parse((await this.request('GET', WEB_API_PATHS.csrf)).json).csrfToken;
     }
@@ -52,7 +53,18 @@ export class HttpWebSession {
     return { status: response.status, headers: response.headers, json, body: bytes };
   }
 
-  signUp(username: string, password = 'correct horse battery'): Promise<HttpResponse> {
-    return this.request('POST', WEB_API_PATHS.signup, { username, email: `${username}@example.com`, password, confirmPassword: password });
+  /** Signs up and logs in (sign-up itself opens no session): the login's response, or the refused sign-up's. */
+  async signUp(username: string, password = 'correct horse battery'): Promise<HttpResponse> {
+    const registered = await this.request('POST', WEB_API_PATHS.signup, { username, email: `${username}@example.com`, password, confirmPassword: password });
+    if (registered.status !== 202) return registered;
+    return this.request('POST', WEB_API_PATHS.login, { username, password });
+  }
+
+  /** Opens the verification link the server wrote to its outbox (no `--smtp-url`) for `email`. */
+  async confirmEmailFromOutbox(dataDir: string, email: string): Promise<HttpResponse> {
+    const mail = await waitForOutboxMail(dataDir, email, /Confirm your e-mail address/);
+    const link = mail.links.find((l) => l.includes('/verify-email#token='));
+    if (link === undefined) throw new Error(`no verification link in the mail to ${email}`);
+    return this.request('POST', WEB_API_PATHS.verifyEmail, { token: linkToken(link) });
   }
 }

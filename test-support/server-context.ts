@@ -36,7 +36,7 @@ export async function openServerContext(location: StateLocation): Promise<Server
       counter += 1;
       const username = `sub${process.pid}x${counter}x${Date.now() % 100_000}`;
       const password = 'correct horse battery';
-      const account = await createAccount(ctx, { username, email: `${username}@example.com`, password });
+      const account = await createAccount(ctx, { username, email: `${username}@example.com`, password, verified: true });
       await grantSubscription(ctx, account.id, tier, 1);
       const pair = await createCredentials(ctx, account.id, { via: 'cli' });
       return { username, password, apiKey: pair.apiKey, apiSecret: pair.apiSecret };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -51,6 +51,47 @@ export function linksOf(text: string): string[] {
   return [...text.matchAll(/https?:\/\/[^\s<>"]+/g)].map((m) => m[0]);
 }
 
+/** One .eml file as a mail client reads it. */
+export async function parseMail(source: Buffer): Promise<ReceivedMail> {
+  const mail = await simpleParser(source);
+  const text = mail.text ?? '';
+  return {
+    to: addressText(mail.to),
+    from: addressText(mail.from),
+    subject: mail.subject ?? '',
+    text,
+    html: typeof mail.html === 'string' ? mail.html : '',
+    messageId: mail.messageId ?? '',
+    links: linksOf(text),
+  };
+}
+
+/** The mails a server without `--smtp-url` wrote to `<data>/outbox`, oldest first. */
+export async function readOutbox(dataDir: string): Promise<ReceivedMail[]> {
+  const dir = join(dataDir, 'outbox');
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return Promise.all(files.map((file) => parseMail(readFileSync(join(dir, file)))));
+}
+
+/** The token of a link from a mail (`…#token=…`). */
+export function linkToken(link: string): string {
+  const token = new URLSearchParams(new URL(link).hash.slice(1)).get('token');
+  if (token === null) throw new Error(`no token in ${link}`);
+  return token;
+}
+
+/** Waits until the server's outbox holds a mail to `to` matching `subject`; the newest such. */
+export async function waitForOutboxMail(dataDir: string, to: string, subject: RegExp, timeoutMs = 30_000): Promise<ReceivedMail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = (await readOutbox(dataDir)).filter((m) => m.to.toLowerCase() === to.toLowerCase() && subject.test(m.subject)).at(-1);
+    if (match !== undefined) return match;
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} in the outbox within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<SmtpServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rotki-premium-smtp-'));
   const user = options.user ?? 'mailer';
@@ -80,18 +121,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   async function received(): Promise<ReceivedMail[]> {
     const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
     for (const file of files) {
-      if (parsed.has(file)) continue;
-      const mail = await simpleParser(readFileSync(join(dir, file)));
-      const text = mail.text ?? '';
-      parsed.set(file, {
-        to: addressText(mail.to),
-        from: addressText(mail.from),
-        subject: mail.subject ?? '',
-        text,
-        html: typeof mail.html === 'string' ? mail.html : '',
-        messageId: mail.messageId ?? '',
-        links: linksOf(text),
-      });
+      if (!parsed.has(file)) parsed.set(file, await parseMail(readFileSync(join(dir, file))));
     }
     return files.map((f) => parsed.get(f) as ReceivedMail);
   }

@@ -50,4 +50,13 @@ export class SignupPage {
     await this.page.getByLabel('Confirm password', { exact: true }).fill(confirmPassword);
     await this.page.getByRole('button', { name: 'Create account' }).click();
   }
+
+  /** Signs up ("check your inbox"), then logs in from the link the page offers; lands on the subscription page. */
+  async signUpAndLogIn(baseUrl: string, username: string, password: string): Promise<void> {
+    await this.signUp(username, `${username}@example.com`, password);
+    await this.page.getByTestId('signup-sent').waitFor();
+    await this.page.getByTestId('signup-sent').locator('xpath=..').getByRole('link', { name: 'Log in' }).click();
+    await new LoginPage(this.page).logIn(username, password);
+    await this.page.waitForURL(`${baseUrl}/home/subscription`);
+  }
 }

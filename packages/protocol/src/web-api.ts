@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EU_COUNTRY_CODES, isVatIdOf } from './vat-ids.ts';
 
 /**
  * The website's JSON API under `/webapi` (session cookie + CSRF header), shared
@@ -35,6 +36,28 @@ export const WEB_API_PATHS = {
   cancelSubscription: '/webapi/subscription/cancel/',
   devices: '/webapi/2/devices/',
   availableTiers: '/webapi/2/available-tiers',
+  verifyEmail: '/webapi/email/verify/',
+  resendVerification: '/webapi/email/verify/resend/',
+  changeEmail: '/webapi/email/change/',
+  confirmEmail: '/webapi/email/confirm/',
+  forgotPassword: '/webapi/password/forgot/',
+  resetPassword: '/webapi/password/reset/',
+  changePassword: '/webapi/password/change/',
+  security: '/webapi/account/security/',
+  secondFactor: '/webapi/login/second-factor/',
+  totpSetup: '/webapi/2fa/totp/setup/',
+  totpEnable: '/webapi/2fa/totp/enable/',
+  totpDisable: '/webapi/2fa/totp/disable/',
+  recoveryCodes: '/webapi/2fa/recovery-codes/',
+  passkeyRegisterOptions: '/webapi/passkeys/options/',
+  passkeys: '/webapi/passkeys/',
+  passkeyLoginOptions: '/webapi/login/passkey/options/',
+  passkeyLogin: '/webapi/login/passkey/',
+  sessions: '/webapi/sessions/',
+  endOtherSessions: '/webapi/sessions/end-others/',
+  profile: '/webapi/account/profile/',
+  deleteAccount: '/webapi/account/delete/',
+  exportData: '/webapi/account/export/',
 } as const;
 
 export function deviceUrl(id: number): string {
@@ -51,6 +74,11 @@ export const WebErrorCode = {
   NotFound: 'not_found',
   Conflict: 'conflict',
   Forbidden: 'forbidden',
+  WeakPassword: 'weak_password',
+  BadToken: 'bad_token',
+  SecondFactorRequired: 'second_factor_required',
+  WrongCode: 'wrong_code',
+  EmailNotVerified: 'email_not_verified',
   BadRequest: 'bad_request',
   Internal: 'internal',
 } as const;
@@ -68,7 +96,24 @@ export const webMessages = {
   tooManyAttempts: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
   passwordsDiffer: () => 'The two passwords differ.',
   deviceName: () => 'Device name must be 1 to 100 characters.',
+  checkInbox: (email: string) =>
+    `Check your inbox: we sent a mail to ${email}. Open its link to confirm your address, then log in.`,
+  tryAgainInMinutes: (minutes: number) => `A mail was sent a moment ago. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+  resetSent: () => 'If an account has this address or username, a mail with a link to reset its password is on its way.',
+  linkInvalid: () => 'This link is not valid. Ask for a new one.',
+  linkExpired: () => 'This link has expired. Ask for a new one.',
+  linkUsed: () => 'This link was used already. Ask for a new one if you still need it.',
+  linkOfAnotherAccount: () => 'This link belongs to another account. Log out, then open it again.',
+  wrongCode: () => 'That code is not right, or was used already. Try the current code.',
+  wrongPassword: () => 'Your current password is not right.',
+  emailNotVerified: () => 'Confirm your e-mail address before buying: open the link we mailed you, or send a new one from your account page.',
 } as const;
+
+/** The refinement of every form that sets a password twice. */
+const passwordsMatch: [(value: { password: string; confirmPassword: string }) => boolean, { message: string; path: string[] }] = [
+  (value) => value.password === value.confirmPassword,
+  { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] },
+];
 
 // Requests
 
@@ -81,6 +126,35 @@ export const SignupRequest = z
   })
   .refine((value) => value.password === value.confirmPassword, { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] });
 export type SignupRequest = z.infer<typeof SignupRequest>;
+
+export const TokenRequest = z.object({ token: z.string().trim().min(1, webMessages.linkInvalid()).max(200) });
+export type TokenRequest = z.infer<typeof TokenRequest>;
+
+export const ForgotPasswordRequest = z.object({
+  /** E-mail address or username. */
+  login: z.string().trim().min(1, 'Enter your e-mail address or username').max(254),
+});
+export type ForgotPasswordRequest = z.infer<typeof ForgotPasswordRequest>;
+
+export const ResetPasswordRequest = z
+  .object({ token: z.string().trim().min(1, webMessages.linkInvalid()).max(200), password: z.string().max(200), confirmPassword: z.string().max(200) })
+  .refine(...passwordsMatch);
+export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequest>;
+
+export const ChangePasswordRequest = z
+  .object({ currentPassword: z.string().min(1, 'Enter your current password').max(200), password: z.string().max(200), confirmPassword: z.string().max(200) })
+  .refine(...passwordsMatch);
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
+
+export const ChangeEmailRequest = z.object({
+  email: z.string().trim().max(254),
+  currentPassword: z.string().min(1, 'Enter your current password').max(200),
+});
+export type ChangeEmailRequest = z.infer<typeof ChangeEmailRequest>;
+
+/** A TOTP code or a recovery code. */
+export const CodeRequest = z.object({ code: z.string().trim().min(1, 'Enter a code').max(40) });
+export type CodeRequest = z.infer<typeof CodeRequest>;
 
 export const LoginRequest = z.object({
   /** Username or email. */
@@ -143,7 +217,12 @@ export const WebSubscription = z.object({
 export type WebSubscription = z.infer<typeof WebSubscription>;
 
 export const AccountResponse = z.object({
-  account: z.object({ username: z.string(), email: z.string(), createdAt: z.string() }),
+  account: z.object({
+    username: z.string(),
+    email: z.string(),
+    createdAt: z.string(),
+    emailVerified: z.boolean(),
+  }),
   subscription: WebSubscription.nullable(),
   /** Whether Create was clicked, and when; the pair itself comes from `/webapi/credentials/`. */
   credentials: z.object({ createdAt: z.string() }).nullable(),
@@ -171,3 +250,132 @@ export const WebDeviceList = z.object({ devices: z.array(WebDevice), limit: z.nu
 export type WebDeviceList = z.infer<typeof WebDeviceList>;
 
 export const WebSuccess = z.object({ success: z.literal(true) });
+
+/** What sign-up and other requests that send a mail answer (the same whatever the address). */
+export const MailSentResponse = z.object({ message: z.string() });
+export type MailSentResponse = z.infer<typeof MailSentResponse>;
+
+/** The password was right and a second factor is due: which ones the account has. */
+export const SecondFactorChallenge = z.object({ secondFactor: z.array(z.enum(['totp', 'passkey'])) });
+export type SecondFactorChallenge = z.infer<typeof SecondFactorChallenge>;
+
+export const LoginResponse = z.union([AccountResponse, SecondFactorChallenge]);
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+// Two-factor sign-in and the Account page
+
+export const TotpSetupResponse = z.object({
+  /** Base32, for typing into an authenticator app by hand. */
+  secret: z.string(),
+  /** `otpauth://…`, for the QR code. */
+  otpauthUri: z.string(),
+});
+export type TotpSetupResponse = z.infer<typeof TotpSetupResponse>;
+
+/** Shown once: only hashes are kept. */
+export const RecoveryCodesResponse = z.object({ recoveryCodes: z.array(z.string()) });
+export type RecoveryCodesResponse = z.infer<typeof RecoveryCodesResponse>;
+
+export const WebPasskey = z.object({ id: z.number().int(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable() });
+export type WebPasskey = z.infer<typeof WebPasskey>;
+
+export const WebSessionInfo = z.object({
+  id: z.number().int(),
+  /** The session of this browser. */
+  current: z.boolean(),
+  /** "Chrome on Linux", from the User-Agent. */
+  browser: z.string(),
+  ip: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type WebSessionInfo = z.infer<typeof WebSessionInfo>;
+
+export const SecurityResponse = z.object({
+  totpEnabled: z.boolean(),
+  recoveryCodesLeft: z.number().int(),
+  passkeys: z.array(WebPasskey),
+  sessions: z.array(WebSessionInfo),
+});
+export type SecurityResponse = z.infer<typeof SecurityResponse>;
+
+/** WebAuthn options as @simplewebauthn/server makes them and @simplewebauthn/browser takes them. */
+export const WebAuthnOptions = z.looseObject({ challenge: z.string() });
+export type WebAuthnOptions = z.infer<typeof WebAuthnOptions>;
+
+const b64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]*={0,2}$/, 'Not base64url');
+
+/** What `startRegistration` of @simplewebauthn/browser answers. */
+export const PasskeyRegistration = z.object({
+  id: b64url(1024),
+  rawId: b64url(1024),
+  type: z.literal('public-key'),
+  response: z.looseObject({
+    clientDataJSON: b64url(16_384),
+    attestationObject: b64url(65_536),
+    transports: z.array(z.enum(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'])).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+export const AddPasskeyRequest = z.object({
+  name: z.string().trim().min(1, 'Name the passkey').max(60, 'A passkey name is at most 60 characters'),
+  registration: PasskeyRegistration,
+});
+export type AddPasskeyRequest = z.infer<typeof AddPasskeyRequest>;
+
+export const AddPasskeyResponse = z.object({ passkey: WebPasskey, recoveryCodes: z.array(z.string()).nullable() });
+export type AddPasskeyResponse = z.infer<typeof AddPasskeyResponse>;
+
+/** What `startAuthentication` of @simplewebauthn/browser answers. */
+export const PasskeyAssertion = z.object({
+  id: b64url(1024),
+  rawId: b64url(1024),
+  type: z.literal('public-key'),
+  response: z.looseObject({
+    clientDataJSON: b64url(16_384),
+    authenticatorData: b64url(16_384),
+    signature: b64url(4096),
+    userHandle: b64url(1024).optional(),
+  }),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+});
+
+export const PasskeyLoginRequest = z.object({ assertion: PasskeyAssertion });
+export type PasskeyLoginRequest = z.infer<typeof PasskeyLoginRequest>;
+
+export const IdParam = z.object({ id: z.coerce.number().int().positive() });
+
+/** Profile and billing details (printed on invoices); empty strings mean "not given". */
+export const Profile = z
+  .object({
+    fullName: z.string().trim().max(120, 'The name is at most 120 characters'),
+    company: z.string().trim().max(120, 'The company is at most 120 characters'),
+    vatId: z.string().trim().max(20, 'A VAT id is at most 20 characters'),
+    address: z.array(z.string().trim().max(120, 'An address line is at most 120 characters')).max(4, 'At most 4 address lines'),
+    country: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^([A-Z]{2})?$/, 'Choose a country'),
+  })
+  .superRefine((value, context) => {
+    if (value.vatId === '') return;
+    if (!EU_COUNTRY_CODES.includes(value.country)) {
+      context.addIssue({ code: 'custom', path: ['vatId'], message: 'A VAT id is taken for a business in an EU country: choose the country first.' });
+    } else if (!isVatIdOf(value.vatId, value.country)) {
+      context.addIssue({ code: 'custom', path: ['vatId'], message: `This is not the form of a VAT id of ${value.country}.` });
+    }
+  });
+export type Profile = z.infer<typeof Profile>;
+
+export const DeleteAccountRequest = z.object({
+  /** Typed to confirm. */
+  username: z.string().trim().max(100),
+  /** The password or a current second-factor code: one of them. */
+  password: z.string().max(200).default(''),
+  code: z.string().trim().max(40).default(''),
+});
+export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequest>;

@@ -4,7 +4,7 @@ import type { BackupConfigInput } from './config/backup-config.ts';
 import { buildConfig, readSecrets } from './config/config.ts';
 import { requireAccount } from './domain/accounts.ts';
 import { deleteAllBackups, listBackupVersions, restoreBackupVersion, type BackupVersion } from './domain/backup-history.ts';
-import { backupMetadata, sweepBackupUploads } from './domain/backups.ts';
+import { backupMetadata, sweepBackupUploads, type Backups } from './domain/backups.ts';
 import { openBackups, openContext } from './server.ts';
 
 /** Blob store options of `start` and `admin backups`; the S3 secret key is read from the environment only. */
@@ -65,6 +65,27 @@ interface CommonOptions extends BlobStoreOptionValues {
   json?: boolean;
 }
 
+/** Runs `work` with the domain and the configured blob store, closing both after. */
+export async function withBackups<T>(options: CommonOptions & BlobStoreOptionValues, work: (b: Backups) => Promise<T>): Promise<T> {
+  const config = buildConfig({
+    dataDir: options.data,
+    databaseUrl: options.database,
+    backups: backupConfigInput(options),
+  });
+  const secrets = readSecrets();
+  const ctx = await openContext(config, secrets);
+  try {
+    const b = await openBackups(ctx, config, secrets);
+    try {
+      return await work(b);
+    } finally {
+      await b.blobs.close();
+    }
+  } finally {
+    await ctx.store.destroy();
+  }
+}
+
 export interface BackupCommandHelpers {
   storeOptions(command: Command): Command;
   jsonOption(command: Command): Command;
@@ -94,26 +115,6 @@ function versionLine(v: BackupVersion): string {
 /** `admin backups sweep|show|list|restore|delete`. */
 export function registerBackupCommands(admin: Command, helpers: BackupCommandHelpers): void {
   const backups = admin.command('backups').description('stored backups and unfinished uploads');
-  const withBackups = async <T>(options: CommonOptions, work: (b: Awaited<ReturnType<typeof openBackups>>) => Promise<T>) => {
-    const config = buildConfig({
-      dataDir: options.data,
-      databaseUrl: options.database,
-      backups: backupConfigInput(options),
-    });
-    const secrets = readSecrets();
-    const ctx = await openContext(config, secrets);
-    try {
-      const b = await openBackups(ctx, config, secrets);
-      try {
-        return await work(b);
-      } finally {
-        await b.blobs.close();
-      }
-    } finally {
-      await ctx.store.destroy();
-    }
-  };
-
   helpers
     .jsonOption(
       blobStoreOptions(

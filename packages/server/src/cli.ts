@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { requiredOption } from './cli-options.ts';
 import { registerBillingCommands } from './cli-billing.ts';
 import { backupConfigInput, blobStoreOptions, registerBackupCommands, type BlobStoreOptionValues } from './cli-backups.ts';
+import { registerAccountHelpCommands } from './cli-accounts.ts';
 import { registerMailCommands } from './cli-mail.ts';
 import { registerOperatorCommands } from './cli-operators.ts';
 import { registerDbCommands } from './cli-db.ts';
@@ -247,14 +248,14 @@ export function buildProgram(): Command {
     storeOptions(
       account
         .command('create')
-        .description('create an account')
+        .description('create an account (its e-mail address counts as confirmed: the operator vouches for it)')
         .addOption(requiredOption('--username <name>', 'login name', 'ROTKI_PREMIUM_USERNAME'))
         .addOption(requiredOption('--email <email>', 'email address', 'ROTKI_PREMIUM_EMAIL'))
-        .addOption(requiredOption('--password <password>', 'password (at least 8 characters)', 'ROTKI_PREMIUM_PASSWORD')),
+        .addOption(requiredOption('--password <password>', 'password (at least 8 characters, not easy to guess)', 'ROTKI_PREMIUM_PASSWORD')),
     ),
   ).action(async (options: StoreOptions & JsonOption & { username: string; email: string; password: string }) => {
     await withContext(options, async (ctx) => {
-      const created = await createAccount(ctx, options);
+      const created = await createAccount(ctx, { username: options.username, email: options.email, password: options.password, verified: true });
       print(options.json, `Account "${created.username}" created`, {
         id: created.id,
         username: created.username,
@@ -263,6 +264,8 @@ export function buildProgram(): Command {
       });
     });
   });
+
+  registerAccountHelpCommands(account, { storeOptions, jsonOption, print, withContext });
 
   const subscription = admin.command('subscription').description('grant, cancel or end subscriptions');
   jsonOption(

@@ -51,7 +51,8 @@ for (const dialect of DIALECTS) {
       counter += 1;
       const name = `card${dialect}${counter}x${Date.now() % 100_000}`;
       const web = new HttpWebSession(server.url);
-      expect((await web.signUp(name)).status).toBe(201);
+      expect((await web.signUp(name)).status).toBe(200);
+      expect((await web.confirmEmailFromOutbox(server.dataDir, `${name}@example.com`)).status).toBe(200);
       const placed = await web.request('POST', BILLING_PATHS.orders, { tier: 'Basic', period: 'yearly', method: 'card' });
       expect(placed.status).toBe(201);
       const order = OrderResponse.parse(placed.json);
@@ -226,7 +227,8 @@ for (const dialect of DIALECTS) {
       counter += 1;
       const web = new HttpWebSession(server.url);
       const name = `down${dialect}${counter}x${Date.now() % 100_000}`;
-      expect((await web.signUp(name)).status).toBe(201);
+      expect((await web.signUp(name)).status).toBe(200);
+      expect((await web.confirmEmailFromOutbox(server.dataDir, `${name}@example.com`)).status).toBe(200);
       stripe.failWith = 500;
       try {
         const placed = await web.request('POST', BILLING_PATHS.orders, { tier: 'Basic', period: 'monthly', method: 'card' });

@@ -75,7 +75,7 @@ async function accountIdOf(web: WebApp, username: string): Promise<number> {
 async function subscriber(web: WebApp, options: { credentials?: boolean; devices?: number } = {}) {
   const session = new WebSession(web.app);
   const username = uniqueName('web');
-  expect((await session.signUp(username)).statusCode).toBe(201);
+  expect((await session.signUp(username)).statusCode).toBe(200);
   const accountId = await accountIdOf(web, username);
   await grantSubscription(web.tc.ctx, accountId, 'Basic', 1);
   let credentials: WebCredentials | null = null;
@@ -102,13 +102,22 @@ describe('web API: sessions', () => {
   });
   afterAll(() => web.close());
 
-  it('signs up, sets an HttpOnly SameSite=Lax session cookie and stores only the token hash', async () => {
+  it('signs up without a session ("check your inbox"), then logs in with an HttpOnly SameSite=Lax cookie whose token is stored hashed', async () => {
     const session = new WebSession(web.app);
     const username = uniqueName('signup');
-    const response = await session.signUp(username);
-    expect(response.statusCode).toBe(201);
+    const registered = await session.register(username);
+    expect(registered.statusCode).toBe(202);
+    expect(registered.json()).toEqual({ message: expect.stringMatching(/^Check your inbox: we sent a mail to signup\d+@example\.com/) as string });
+    expect(registered.cookies.find((c) => c.name === 'rp_session')).toBeUndefined();
+    const response = await session.logIn(username);
+    expect(response.statusCode).toBe(200);
     const account = AccountResponse.parse(response.json());
-    expect(account).toMatchObject({ account: { username }, subscription: null, credentials: null, devices: { count: 0, limit: 0 } });
+    expect(account).toMatchObject({
+      account: { username, emailVerified: false },
+      subscription: null,
+      credentials: null,
+      devices: { count: 0, limit: 0 },
+    });
 
     const cookie = response.cookies.find((c) => c.name === 'rp_session');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
@@ -123,11 +132,13 @@ describe('web API: sessions', () => {
     const https = await startWebApp({ trustProxy: true });
     try {
       const session = new WebSession(https.app);
-      const response = await session.request('POST', WEB_API_PATHS.signup, {
-        body: { username: uniqueName('tls'), email: `${uniqueName('tls')}@example.com`, password: 'correct horse battery', confirmPassword: 'correct horse battery' },
+      const username = uniqueName('tls');
+      expect((await session.register(username)).statusCode).toBe(202);
+      const response = await session.request('POST', WEB_API_PATHS.login, {
+        body: { username, password: 'correct horse battery' },
         headers: { 'x-forwarded-proto': 'https' },
       });
-      expect(response.statusCode).toBe(201);
+      expect(response.statusCode).toBe(200);
       expect(response.cookies.find((c) => c.name === 'rp_session')?.secure).toBe(true);
     } finally {
       await https.close();
@@ -143,7 +154,7 @@ describe('web API: sessions', () => {
     expect(webError(differ)).toMatchObject({ code: WebErrorCode.InvalidInput, message: 'The two passwords differ.' });
 
     const username = uniqueName('taken');
-    expect((await new WebSession(web.app).signUp(username)).statusCode).toBe(201);
+    expect((await new WebSession(web.app).signUp(username)).statusCode).toBe(200);
     const taken = await new WebSession(web.app).signUp(username);
     expect(taken.statusCode).toBe(409);
     expect(webError(taken).message).toBe(`Username "${username}" is taken`);
@@ -167,7 +178,8 @@ describe('web API: sessions', () => {
 
     const actions = (await listAuditEvents(web.tc.ctx.store.db, await accountIdOf(web, username))).map((e) => e.action);
     expect(actions).toContain('login.failed');
-    expect(actions.filter((a) => a === 'login.succeeded')).toHaveLength(2);
+    // The sign-up's own login, then by name and by e-mail.
+    expect(actions.filter((a) => a === 'login.succeeded')).toHaveLength(3);
   });
 
   it('issues a new session at login and ends it at logout', async () => {
@@ -485,7 +497,8 @@ describe('web API: rate limits', () => {
     } finally {
       await web.close();
     }
-  });
+    // Twelve password hashes (scrypt): slow on a loaded machine.
+  }, 240_000);
 });
 
 describe('website and security headers', () => {

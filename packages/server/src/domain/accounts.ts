@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { passwordVerdict, weakPasswordMessage } from '@rotki-premium/protocol/password-strength';
+import { webMessages } from '@rotki-premium/protocol/web-api';
 import type { AccountRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext } from './context.ts';
-import { conflict, invalid, notFound } from './errors.ts';
+import { conflict, DomainError, invalid, notFound } from './errors.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 export const Username = z
@@ -19,6 +21,8 @@ export interface NewAccount {
   username: string;
   email: string;
   password: string;
+  /** The address is vouched for (the operator made the account); else a link from a mail must prove it. */
+  verified?: boolean;
 }
 
 export interface Account {
@@ -26,13 +30,37 @@ export interface Account {
   username: string;
   email: string;
   createdAt: Date;
+  emailVerified: boolean;
+  totpEnabled: boolean;
 }
 
-function toAccount(row: AccountRow): Account {
-  return { id: Number(row.id), username: row.username, email: row.email, createdAt: new Date(Number(row.created_at)) };
+export function toAccount(row: AccountRow): Account {
+  return {
+    id: Number(row.id),
+    username: row.username,
+    email: row.email,
+    createdAt: new Date(Number(row.created_at)),
+    emailVerified: row.email_verified_at !== null,
+    totpEnabled: row.totp_enabled_at !== null,
+  };
 }
 
-function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+/** Refuses (with `email_not_verified`) an account whose address no link has confirmed yet. */
+export async function requireVerifiedEmail(ctx: DomainContext, accountId: number): Promise<void> {
+  const row = await ctx.store.db.selectFrom('accounts').select('email_verified_at').where('id', '=', accountId).executeTakeFirst();
+  if (row === undefined) throw notFound('Account not found');
+  if (row.email_verified_at === null) throw new DomainError('forbidden', webMessages.emailNotVerified(), 'email_not_verified');
+}
+
+/** Refuses a password the strength estimator finds guessable, the account's own names counting as known words. */
+export function requireStrongPassword(password: string, userInputs: string[]): string {
+  const checked = parseOrThrow(Password, password);
+  const verdict = passwordVerdict(checked, userInputs);
+  if (!verdict.acceptable) throw new DomainError('invalid', weakPasswordMessage(verdict), 'weak_password');
+  return checked;
+}
+
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw invalid(parsed.error.issues[0]?.message ?? 'Invalid value');
   return parsed.data;
@@ -41,7 +69,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
 export async function createAccount(ctx: DomainContext, input: NewAccount, ip: string | null = null): Promise<Account> {
   const username = parseOrThrow(Username, input.username);
   const email = parseOrThrow(Email, input.email);
-  const password = parseOrThrow(Password, input.password);
+  const password = requireStrongPassword(input.password, [username, email]);
   const { db } = ctx.store;
   const taken = await db
     .selectFrom('accounts')
@@ -55,7 +83,13 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, ip: s
   try {
     const row = await db
       .insertInto('accounts')
-      .values({ username, email, password_hash: passwordHash, created_at: ctx.clock.now() })
+      .values({
+        username,
+        email,
+        password_hash: passwordHash,
+        created_at: ctx.clock.now(),
+        email_verified_at: input.verified === true ? ctx.clock.now() : null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(db, ctx.clock, { accountId: Number(row.id), action: 'account.created', ip });
@@ -84,14 +118,30 @@ export async function getAccount(ctx: DomainContext, accountId: number): Promise
   return toAccount(row);
 }
 
-/** Checks a username-or-email and password; null when either is wrong (without saying which). */
-export async function authenticatePassword(ctx: DomainContext, login: string, password: string): Promise<Account | null> {
+/** The account a username or an e-mail address names. */
+export async function findAccountRowByLogin(ctx: DomainContext, login: string): Promise<AccountRow | undefined> {
   const key = login.trim();
-  const row = await ctx.store.db
+  return ctx.store.db
     .selectFrom('accounts')
     .selectAll()
     .where((eb) => eb.or([eb('username', '=', key), eb('email', '=', key.toLowerCase())]))
     .executeTakeFirst();
+}
+
+/** Checks the account's current password (for changes that need it). */
+export async function checkCurrentPassword(ctx: DomainContext, accountId: number, password: string): Promise<boolean> {
+  const row = await ctx.store.db.selectFrom('accounts').select('password_hash').where('id', '=', accountId).executeTakeFirst();
+  return row !== undefined && (await verifyPassword(password, row.password_hash));
+}
+
+/** Spends the work of a password check when there is no account, so timing reveals nothing. */
+export async function spendPasswordCheck(password: string): Promise<void> {
+  await verifyPassword(password, DUMMY_HASH);
+}
+
+/** Checks a username-or-email and password; null when either is wrong (without saying which). */
+export async function authenticatePassword(ctx: DomainContext, login: string, password: string): Promise<Account | null> {
+  const row = await findAccountRowByLogin(ctx, login);
   if (row === undefined) {
     // Spend the same work as a real check so timing does not reveal which accounts exist.
     await verifyPassword(password, DUMMY_HASH);

@@ -612,3 +612,15 @@ export async function sweepBackupUploads(b: Backups, options: SweepOptions = {})
   if (removed > 0) b.log.info({ removed }, 'backup sweep removed upload data');
   return removed;
 }
+
+/**
+ * Removes an account's unfinished uploads: the rows first (so nothing points
+ * at bytes being removed), then the bytes. A crash between the two leaves
+ * bytes nothing names, never a row naming missing bytes.
+ */
+export async function deleteAccountUploads(b: Backups, accountId: number): Promise<number> {
+  const { db } = b.ctx.store;
+  const uploads = await db.deleteFrom('backup_uploads').where('account_id', '=', accountId).returning('temp_ref').execute();
+  for (const upload of uploads) await b.blobs.removeUpload(upload.temp_ref);
+  return uploads.length;
+}

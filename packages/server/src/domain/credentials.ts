@@ -1,6 +1,7 @@
 import { generateApiCredentials } from '@rotki-premium/protocol';
 import { lockAccount } from '../store/database.ts';
 import { recordAudit } from './audit.ts';
+import { notifySecurityChange } from './security-notices.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, notFound } from './errors.ts';
 import { requireActiveSubscription, isSubscriptionActive } from './subscriptions.ts';
@@ -44,6 +45,7 @@ export async function createCredentials(
         created_at: createdAt,
       })
       .execute();
+    await notifySecurityChange(trx, ctx.clock, accountId, 'credentials_created');
   });
   await recordAudit(ctx.store.db, ctx.clock, {
     accountId,
@@ -55,8 +57,9 @@ export async function createCredentials(
 }
 
 /**
- * Replaces the pair in one statement: from the moment this returns, the old
- * key is unknown to every server instance (nothing caches it).
+ * Replaces the pair in one statement (and queues the owner's mail with it):
+ * from the moment this returns, the old key is unknown to every server
+ * instance (nothing caches it).
  */
 export async function regenerateCredentials(
   ctx: DomainContext,
@@ -66,16 +69,20 @@ export async function regenerateCredentials(
   await requireActiveSubscription(ctx, accountId);
   const pair = generateApiCredentials();
   const createdAt = ctx.clock.now();
-  const result = await ctx.store.db
-    .updateTable('api_credentials')
-    .set({
-      api_key: pair.apiKey,
-      secret_ciphertext: ctx.keyRing.encrypt(pair.apiSecret, secretContext(accountId)),
-      created_at: createdAt,
-    })
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound('No API credentials yet: create them first');
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('api_credentials')
+      .set({
+        api_key: pair.apiKey,
+        secret_ciphertext: ctx.keyRing.encrypt(pair.apiSecret, secretContext(accountId)),
+        created_at: createdAt,
+      })
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw notFound('No API credentials yet: create them first');
+    // Queued with the change: the mail goes if and only if the new pair is in place.
+    await notifySecurityChange(trx, ctx.clock, accountId, 'credentials_regenerated');
+  });
   await recordAudit(ctx.store.db, ctx.clock, {
     accountId,
     action: 'credentials.regenerated',

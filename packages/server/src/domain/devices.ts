@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { lockAccount } from '../store/database.ts';
 import type { Database, DeviceRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
+import { notifySecurityChange } from './security-notices.ts';
 import { unixSeconds } from './clock.ts';
 import type { DomainContext } from './context.ts';
 import { DomainError, invalid, notFound } from './errors.ts';
@@ -151,6 +152,7 @@ export async function registerDevice(
         last_seen_at: now,
       })
       .execute();
+    await notifySecurityChange(trx, ctx.clock, owner.accountId, 'device_registered', `${name} (${device.platform})`.slice(0, 200));
     return 'registered' as const;
   });
   if (typeof outcome === 'object') {

@@ -3,11 +3,14 @@ export type DomainErrorKind = 'not_found' | 'conflict' | 'invalid' | 'forbidden'
 
 export class DomainError extends Error {
   readonly kind: DomainErrorKind;
+  /** A more precise code for the web API (`weak_password`, `bad_token`…), when the kind alone is not enough. */
+  readonly code: string | undefined;
 
-  constructor(kind: DomainErrorKind, message: string) {
+  constructor(kind: DomainErrorKind, message: string, code?: string) {
     super(message);
     this.name = 'DomainError';
     this.kind = kind;
+    this.code = code;
   }
 }
 

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { authenticatePassword, type Account } from './accounts.ts';
-import { recordAudit } from './audit.ts';
+import type { Account } from './accounts.ts';
 import type { DomainContext } from './context.ts';
 
 /**
@@ -37,7 +36,21 @@ export function tokensMatch(expected: string, received: string): boolean {
   return timingSafeEqual(a, b) && expected.length === received.length;
 }
 
-export async function createSession(ctx: DomainContext, account: Pick<Account, 'id' | 'username'>, ttlMs: number): Promise<IssuedSession> {
+/** Where a session was opened from, for the Account page's list. */
+export interface SessionOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+/** How often the last-seen time of a session is written (not at every request). */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export async function createSession(
+  ctx: DomainContext,
+  account: Pick<Account, 'id' | 'username'>,
+  ttlMs: number,
+  origin: SessionOrigin = {},
+): Promise<IssuedSession> {
   const now = ctx.clock.now();
   const token = randomToken();
   const csrfToken = randomToken();
@@ -46,7 +59,16 @@ export async function createSession(ctx: DomainContext, account: Pick<Account, '
   await db.deleteFrom('sessions').where('account_id', '=', account.id).where('expires_at', '<=', now).execute();
   const row = await db
     .insertInto('sessions')
-    .values({ account_id: account.id, token_hash: hashSessionToken(token), csrf_token: csrfToken, created_at: now, expires_at: now + ttlMs })
+    .values({
+      account_id: account.id,
+      token_hash: hashSessionToken(token),
+      csrf_token: csrfToken,
+      created_at: now,
+      expires_at: now + ttlMs,
+      ip: origin.ip ?? null,
+      user_agent: origin.userAgent?.slice(0, 300) ?? null,
+      last_seen_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return {
@@ -60,10 +82,14 @@ export async function findSession(ctx: DomainContext, token: string): Promise<We
   const row = await ctx.store.db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-    .select(['sessions.id', 'sessions.account_id', 'sessions.csrf_token', 'sessions.expires_at', 'accounts.username'])
+    .select(['sessions.id', 'sessions.account_id', 'sessions.csrf_token', 'sessions.expires_at', 'sessions.last_seen_at', 'accounts.username'])
     .where('sessions.token_hash', '=', hashSessionToken(token))
     .executeTakeFirst();
-  if (row === undefined || Number(row.expires_at) <= ctx.clock.now()) return null;
+  const now = ctx.clock.now();
+  if (row === undefined || Number(row.expires_at) <= now) return null;
+  if (row.last_seen_at === null || now - Number(row.last_seen_at) >= LAST_SEEN_RESOLUTION_MS) {
+    await ctx.store.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).execute();
+  }
   return {
     id: Number(row.id),
     accountId: Number(row.account_id),
@@ -77,35 +103,47 @@ export async function deleteSession(ctx: DomainContext, token: string): Promise<
   await ctx.store.db.deleteFrom('sessions').where('token_hash', '=', hashSessionToken(token)).execute();
 }
 
+export interface SessionInfo {
+  id: number;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+}
+
+/** The live sessions of an account, most recently seen first. */
+export async function listSessions(ctx: DomainContext, accountId: number): Promise<SessionInfo[]> {
+  const rows = await ctx.store.db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('expires_at', '>', ctx.clock.now())
+    .execute();
+  return rows
+    .map((row) => ({
+      id: Number(row.id),
+      ip: row.ip,
+      userAgent: row.user_agent,
+      createdAt: new Date(Number(row.created_at)),
+      lastSeenAt: new Date(Number(row.last_seen_at ?? row.created_at)),
+    }))
+    .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime() || b.id - a.id);
+}
+
+/** Ends one session of the account (not another account's); false when there is none by that id. */
+export async function endSession(ctx: DomainContext, accountId: number, sessionId: number): Promise<boolean> {
+  const result = await ctx.store.db.deleteFrom('sessions').where('account_id', '=', accountId).where('id', '=', sessionId).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** Ends every session of the account but `keepSessionId`. */
+export async function endOtherSessions(ctx: DomainContext, accountId: number, keepSessionId: number): Promise<number> {
+  const result = await ctx.store.db.deleteFrom('sessions').where('account_id', '=', accountId).where('id', '!=', keepSessionId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** Ends every website session of an account (the operator's "log out everywhere"). */
 export async function deleteAccountSessions(ctx: DomainContext, accountId: number): Promise<number> {
   const result = await ctx.store.db.deleteFrom('sessions').where('account_id', '=', accountId).executeTakeFirst();
   return Number(result.numDeletedRows);
-}
-
-/**
- * Checks a username-or-email and password and opens a session; null when
- * either is wrong. Both outcomes are audited on the named account, if any.
- */
-export async function logIn(
-  ctx: DomainContext,
-  login: string,
-  password: string,
-  options: { ttlMs: number; ip?: string | null },
-): Promise<IssuedSession | null> {
-  const ip = options.ip ?? null;
-  const account = await authenticatePassword(ctx, login, password);
-  if (account === null) {
-    const key = login.trim();
-    const named = await ctx.store.db
-      .selectFrom('accounts')
-      .select('id')
-      .where((eb) => eb.or([eb('username', '=', key), eb('email', '=', key.toLowerCase())]))
-      .executeTakeFirst();
-    await recordAudit(ctx.store.db, ctx.clock, { accountId: named === undefined ? null : Number(named.id), action: 'login.failed', ip });
-    return null;
-  }
-  const issued = await createSession(ctx, account, options.ttlMs);
-  await recordAudit(ctx.store.db, ctx.clock, { accountId: account.id, action: 'login.succeeded', ip });
-  return issued;
 }

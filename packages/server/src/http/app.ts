@@ -95,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     loginRateLimit: config.loginRateLimit,
     loginRateWindowMs: config.loginRateWindowMs,
     gateways: providers.gateways,
+    backups: ownBackups,
   });
   if (providers.stripe !== null) await app.register(webhookRoutes, { ctx, stripe: providers.stripe });
   await app.register(websiteRoutes, { webDir: config.webDir });

@@ -4,6 +4,8 @@ import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
 import { backupHistoryMigration } from './migrations/005-backup-history.ts';
 import { mailMigration } from './migrations/007-mail.ts';
+import { accountSecurityMigration } from './migrations/008-account-security.ts';
+import { accountProfileMigration } from './migrations/009-account-profile.ts';
 import { billingMigration } from './migrations/010-billing.ts';
 import { operatorsMigration } from './migrations/013-operators.ts';
 import { accountSuspensionMigration } from './migrations/014-account-suspension.ts';
@@ -21,6 +23,8 @@ function provider(store: Store): MigrationProvider {
         '002-backups': backupsMigration(store.dialect),
         '005-backup-history': backupHistoryMigration(store.dialect),
         '007-mail': mailMigration(store.dialect),
+        '008-account-security': accountSecurityMigration(store.dialect),
+        '009-account-profile': accountProfileMigration(store.dialect),
         '010-billing': billingMigration(store.dialect),
         '013-operators': operatorsMigration(store.dialect),
         '014-account-suspension': accountSuspensionMigration(store.dialect),

@@ -11,6 +11,7 @@ import type {
   TierPriceTable,
 } from './billing.table.ts';
 import type { ChainCursorTable, CryptoQuoteTable, CryptoSightingTable, CryptoTailTable } from './crypto.table.ts';
+import type { AccountTokenTable, AuthChallengeTable, PasskeyTable, RecoveryCodeTable } from './account-security.table.ts';
 import type { ActivityCountTable, InstanceHeartbeatTable, OperatorSessionTable, OperatorTable } from './operators.table.ts';
 
 /** All timestamps are integer milliseconds since the epoch. */
@@ -25,6 +26,23 @@ export interface AccountTable {
   /** Set while an operator has suspended the account. */
   suspended_at: number | null;
   suspension_reason: string | null;
+  /** When the address was proved by a link from a mail; null until then (checkout waits for it). */
+  email_verified_at: number | null;
+  /** AES-256-GCM under the master key; set while enrolling, in use once `totp_enabled_at` is set. */
+  totp_secret_ciphertext: string | null;
+  totp_enabled_at: number | null;
+  /** The last accepted TOTP time step: a code is accepted once. */
+  totp_last_step: number | null;
+  /** Profile and billing details, for invoices. */
+  full_name: string | null;
+  company: string | null;
+  vat_id: string | null;
+  /** JSON array of address lines. */
+  address: string | null;
+  /** ISO alpha-2. */
+  country: string | null;
+  /** Set when the subscriber deleted the account: the row stays, pseudonymised, for the payment records. */
+  deleted_at: number | null;
 }
 export type AccountRow = Selectable<AccountTable>;
 
@@ -36,6 +54,10 @@ export interface SessionTable {
   csrf_token: string;
   created_at: number;
   expires_at: number;
+  /** What the Account page shows of the session. */
+  user_agent: string | null;
+  ip: string | null;
+  last_seen_at: number | null;
 }
 
 export interface TierTable {
@@ -157,4 +179,8 @@ export interface Database {
   crypto_tails: CryptoTailTable;
   chain_cursors: ChainCursorTable;
   crypto_sightings: CryptoSightingTable;
+  account_tokens: AccountTokenTable;
+  recovery_codes: RecoveryCodeTable;
+  passkeys: PasskeyTable;
+  auth_challenges: AuthChallengeTable;
 }

@@ -71,5 +71,5 @@ let counter = 0;
 export function newAccount(ctx: DomainContext): Promise<Account> {
   counter += 1;
   const username = `unit${counter}`;
-  return createAccount(ctx, { username, email: `${username}@example.com`, password: 'correct horse battery' });
+  return createAccount(ctx, { username, email: `${username}@example.com`, password: 'correct horse battery', verified: true });
 }

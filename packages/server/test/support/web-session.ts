@@ -58,10 +58,16 @@ export class WebSession {
     return response;
   }
 
-  signUp(username: string, password = 'correct horse battery'): Promise<LightMyRequestResponse> {
-    return this.request('POST', WEB_API_PATHS.signup, {
-      body: { username, email: `${username}@example.com`, password, confirmPassword: password },
-    });
+  /** Sign-up alone: 202 "check your inbox", no session. */
+  register(username: string, password = 'correct horse battery', email = `${username}@example.com`): Promise<LightMyRequestResponse> {
+    return this.request('POST', WEB_API_PATHS.signup, { body: { username, email, password, confirmPassword: password } });
+  }
+
+  /** Signs up and logs in (sign-up itself opens no session): the login's response, or the refused sign-up's. */
+  async signUp(username: string, password = 'correct horse battery'): Promise<LightMyRequestResponse> {
+    const registered = await this.register(username, password);
+    if (registered.statusCode !== 202) return registered;
+    return this.logIn(username, password);
   }
 
   logIn(username: string, password = 'correct horse battery'): Promise<LightMyRequestResponse> {

@@ -1,3 +1,4 @@
+import { isVatIdOf } from '@rotki-premium/protocol/vat-ids';
 import type { BillingSettings } from './settings.ts';
 
 /** The member states of the EU (ISO codes; Greece's VAT ids start with EL). */
@@ -31,15 +32,9 @@ export interface PriceBreakdown {
   vatNote: string | null;
 }
 
-/**
- * An EU VAT identification number in its country's shape: the country prefix
- * (EL for Greece) and 2 to 13 letters or digits. Only the form is checked —
- * this server asks no registry (VIES) whether the number exists.
- */
+/** An EU VAT identification number in its country's shape (see the protocol's `vat-ids`); no registry is asked. */
 export function isEuVatIdFor(vatId: string, country: string): boolean {
-  const compact = vatId.replace(/[\s.-]/g, '').toUpperCase();
-  const prefix = country === 'GR' ? 'EL' : country;
-  return EU_COUNTRIES.has(country) && compact.startsWith(prefix) && /^[A-Z0-9]{2,13}$/.test(compact.slice(2));
+  return EU_COUNTRIES.has(country) && isVatIdOf(vatId, country);
 }
 
 /** Half up, in integers: `net × bp / 10000`. */

@@ -1,3 +1,4 @@
+import { requireVerifiedEmail } from '../accounts.ts';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { OrderKind, OrderMethod, OrderRow, OrderStatus } from '../../store/billing.table.ts';
@@ -142,13 +143,15 @@ export async function quoteOrder(ctx: DomainContext, accountId: number, tierName
   );
 }
 
-/** Places an order at today's price; a later price change does not touch it. */
+/** Places an order at today's price (refused until the buyer's e-mail address is confirmed, unless the operator records it); a later price change does not touch it. */
 export async function placeOrder(
   ctx: DomainContext,
   accountId: number,
   request: { tierName: string; period: BillingPeriod; method: OrderMethod },
   db: Kysely<Database> = ctx.store.db,
 ): Promise<Order> {
+  // A subscriber buys only with a confirmed address; what the operator records needs none.
+  if (request.method !== 'operator') await requireVerifiedEmail(ctx, accountId);
   const quote = await quoteOrder(ctx, accountId, request.tierName, request.period);
   const now = ctx.clock.now();
   const row = await db

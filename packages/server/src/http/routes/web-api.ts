@@ -12,6 +12,8 @@ import {
   type AccountResponse,
   type AvailableTiers,
   type CsrfResponse,
+  type LoginResponse,
+  type MailSentResponse,
   type WebCredentials,
   type WebDevice,
   type WebDeviceList,
@@ -19,7 +21,9 @@ import {
 } from '@rotki-premium/protocol/web-api';
 import { CancelRequest } from '@rotki-premium/protocol/billing-api';
 import { ZodError } from 'zod';
-import { createAccount, getAccount } from '../../domain/accounts.ts';
+import { getAccount } from '../../domain/accounts.ts';
+import { signUp } from '../../domain/signup.ts';
+import type { Backups } from '../../domain/backups.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import {
   createCredentials,
@@ -31,7 +35,8 @@ import {
 } from '../../domain/credentials.ts';
 import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../../domain/devices.ts';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
-import { createSession, deleteSession, logIn, type WebSession } from '../../domain/sessions.ts';
+import { deleteSession, type WebSession } from '../../domain/sessions.ts';
+import { passwordStep } from '../../domain/sign-in.ts';
 import { cancelRenewal } from '../../domain/payments/lifecycle.ts';
 import type { PaymentGateways } from '../../domain/payments/gateways.ts';
 import { currentSubscription } from '../../domain/subscriptions.ts';
@@ -39,7 +44,9 @@ import { currentPrices } from '../../domain/billing/prices.ts';
 import { listTiers } from '../../domain/tiers.ts';
 import { FailureLimiter } from '../signed/failure-limiter.ts';
 import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
+import { accountApiRoutes } from './account-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
+import { secondFactorApiRoutes, setPendingLogin } from './second-factor-api.ts';
 import { webDevice, webSubscription, webTier } from './web-api-views.ts';
 
 export const WEB_API_PREFIX = '/webapi';
@@ -56,6 +63,8 @@ export interface WebApiOptions {
   loginRateWindowMs: number;
   /** Payment providers this server calls (Stripe), when enabled. */
   gateways: PaymentGateways;
+  /** The backup store, for deleting an account's backups with it. */
+  backups: Backups;
 }
 
 const STATUS_OF_KIND: Record<DomainErrorKind, [number, string]> = {
@@ -97,7 +106,12 @@ async function accountView(ctx: DomainContext, webSession: WebSession): Promise<
     listDevices(ctx, { accountId, username }),
   ]);
   return {
-    account: { username: account.username, email: account.email, createdAt: account.createdAt.toISOString() },
+    account: {
+      username: account.username,
+      email: account.email,
+      createdAt: account.createdAt.toISOString(),
+      emailVerified: account.emailVerified,
+    },
     subscription: subscription === null ? null : webSubscription(subscription),
     credentials: createdAt === null ? null : { createdAt: createdAt.toISOString() },
     devices: { count: devices.length, limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0 },
@@ -135,7 +149,8 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     }
     if (error instanceof DomainError) {
       const [status, code] = STATUS_OF_KIND[error.kind];
-      return sendError(reply, status, code, error.message);
+      if (error.code === WebErrorCode.RateLimited) return sendError(reply, 429, error.code, error.message);
+      return sendError(reply, status, error.code ?? code, error.message);
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) return sendError(reply, status, WebErrorCode.BadRequest, error.message);
@@ -181,40 +196,47 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
   app.post(
     route(WEB_API_PATHS.signup),
     { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
-    async (request, reply): Promise<AccountResponse> => {
+    async (request, reply): Promise<MailSentResponse> => {
       const body = SignupRequest.parse(request.body ?? {});
       const keys = [`signup:${body.username.trim().toLowerCase()}`, `signup:${body.email.trim().toLowerCase()}`];
       refuseIfLimited(reply, keys);
-      let account;
       try {
-        account = await createAccount(ctx, body, request.ip);
+        const { created } = await signUp(ctx, body, request.ip);
+        // An address with an account counts as a refused attempt, without saying so.
+        if (!created) recordFailedAttempt(keys);
       } catch (error) {
         recordFailedAttempt(keys);
         throw error;
       }
-      await endCurrentSession(request);
-      const issued = await createSession(ctx, account, options.sessionTtlMs);
-      reply.code(201).startSession(issued);
-      return accountView(ctx, issued.session);
+      reply.code(202);
+      return { message: webMessages.checkInbox(body.email.trim().toLowerCase()) };
     },
   );
 
   app.post(
     route(WEB_API_PATHS.login),
     { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
-    async (request, reply): Promise<AccountResponse> => {
+    async (request, reply): Promise<LoginResponse> => {
       const body = LoginRequest.parse(request.body ?? {});
       const keys = [`login:${body.username.toLowerCase()}`];
       refuseIfLimited(reply, keys);
-      const issued = await logIn(ctx, body.username, body.password, { ttlMs: options.sessionTtlMs, ip: request.ip });
-      if (issued === null) {
+      const result = await passwordStep(ctx, body.username, body.password, {
+        ttlMs: options.sessionTtlMs,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      if (result === null) {
         recordFailedAttempt(keys);
         throw new WebApiError(401, WebErrorCode.WrongCredentials, webMessages.wrongCredentials());
       }
+      if (result.kind === 'second_factor') {
+        setPendingLogin(reply, result.token);
+        return { secondFactor: result.methods };
+      }
       // A new token at every login: a cookie planted before login is worth nothing after it.
       await endCurrentSession(request);
-      reply.startSession(issued);
-      return accountView(ctx, issued.session);
+      reply.startSession(result.issued);
+      return accountView(ctx, result.issued.session);
     },
   );
 
@@ -274,6 +296,22 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
   });
 
   await app.register(billingApiRoutes, { ctx, gateways });
+  await app.register(accountApiRoutes, {
+    ctx,
+    backups: options.backups,
+    sessionTtlMs: options.sessionTtlMs,
+    perAddress,
+    limiter: { refuseIfLimited, recordFailedAttempt },
+    endCurrentSession,
+  });
+  await app.register(secondFactorApiRoutes, {
+    ctx,
+    sessionTtlMs: options.sessionTtlMs,
+    perAddress,
+    limiter: { refuseIfLimited, recordFailedAttempt },
+    endCurrentSession,
+    accountView: (session) => accountView(ctx, session),
+  });
 
   app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
     const tiers = await listTiers(ctx);

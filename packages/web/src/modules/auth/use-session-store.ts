@@ -1,6 +1,11 @@
 import {
   AccountResponse,
+  CodeRequest,
   LoginRequest,
+  LoginResponse,
+  MailSentResponse,
+  PasskeyLoginRequest,
+  WebAuthnOptions,
   SignupRequest,
   WEB_API_PATHS,
   WebSuccess,
@@ -29,16 +34,30 @@ async function refresh(): Promise<Account | null> {
   }
 }
 
-async function logIn(input: LoginRequest): Promise<Account> {
-  const value = await call('POST', WEB_API_PATHS.login, AccountResponse, LoginRequest.parse(input));
-  remember(value);
+/** The password step: logged in, or the second factors the account asks for next. */
+async function logIn(input: LoginRequest): Promise<LoginResponse> {
+  const value = await call('POST', WEB_API_PATHS.login, LoginResponse, LoginRequest.parse(input));
+  if ('account' in value) remember(value);
   return value;
 }
 
-async function signUp(input: SignupRequest): Promise<Account> {
-  const value = await call('POST', WEB_API_PATHS.signup, AccountResponse, SignupRequest.parse(input));
-  remember(value);
-  return value;
+/** The second step with a code of the authenticator app or a recovery code. */
+async function logInWithCode(code: string): Promise<Account> {
+  return remember(await call('POST', WEB_API_PATHS.secondFactor, AccountResponse, CodeRequest.parse({ code }))) as Account;
+}
+
+/** A passkey: the second step after the password, or a sign-in on its own. */
+async function logInWithPasskey(): Promise<Account> {
+  const { startAuthentication } = await import('@simplewebauthn/browser');
+  const options = await call('POST', WEB_API_PATHS.passkeyLoginOptions, WebAuthnOptions);
+  const assertion = await startAuthentication({ optionsJSON: options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
+  const body = PasskeyLoginRequest.parse({ assertion });
+  return remember(await call('POST', WEB_API_PATHS.passkeyLogin, AccountResponse, body)) as Account;
+}
+
+/** Creates the account (or tells the owner of the address); the answer is the same either way: check your inbox. */
+async function signUp(input: SignupRequest): Promise<MailSentResponse> {
+  return call('POST', WEB_API_PATHS.signup, MailSentResponse, SignupRequest.parse(input));
 }
 
 async function logOut(): Promise<void> {
@@ -62,6 +81,8 @@ export function useSessionStore() {
     isLoggedIn: computed(() => account.value !== null),
     refresh,
     logIn,
+    logInWithCode,
+    logInWithPasskey,
     signUp,
     logOut,
     forget,

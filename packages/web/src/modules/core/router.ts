@@ -1,5 +1,5 @@
 import { BILLING_SITE_PATHS } from '@rotki-premium/protocol/billing-api';
-import { SITE_PATHS } from '@rotki-premium/protocol/web-api';
+import { SITE_PATHS, WEB_API_PATHS } from '@rotki-premium/protocol/web-api';
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
 import { useSessionStore } from '../auth/use-session-store.ts';
 import { setSessionEndedHandler } from './use-web-api.ts';
@@ -39,6 +39,33 @@ export const router = createRouter({
       path: SITE_PATHS.devices,
       component: () => import('../devices/DevicesPage.vue'),
       meta: { requiresAuth: true, title: 'Devices' },
+    },
+    {
+      path: SITE_PATHS.accountSettings,
+      component: () => import('../account/AccountPage.vue'),
+      meta: { requiresAuth: true, title: 'Account' },
+    },
+    {
+      path: SITE_PATHS.forgotPassword,
+      component: () => import('../account/ForgotPasswordPage.vue'),
+      meta: { title: 'Forgot password' },
+    },
+    {
+      path: SITE_PATHS.resetPassword,
+      component: () => import('../account/ResetPasswordPage.vue'),
+      meta: { title: 'New password' },
+    },
+    {
+      path: SITE_PATHS.verifyEmail,
+      component: () => import('../account/TokenLinkPage.vue'),
+      props: { title: 'Confirm your e-mail address', apiPath: WEB_API_PATHS.verifyEmail, done: 'Your e-mail address is confirmed. Thank you!' },
+      meta: { title: 'Confirm e-mail' },
+    },
+    {
+      path: SITE_PATHS.confirmEmail,
+      component: () => import('../account/TokenLinkPage.vue'),
+      props: { title: 'Confirm your new e-mail address', apiPath: WEB_API_PATHS.confirmEmail, done: 'Your new e-mail address is confirmed and in use.' },
+      meta: { title: 'Confirm new e-mail' },
     },
     {
       path: BILLING_SITE_PATHS.checkout,
