@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { passwordVerdict, weakPasswordMessage } from '@rotki-premium/protocol/password-strength';
 import { webMessages } from '@rotki-premium/protocol/web-api';
 import type { AccountRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
@@ -52,9 +51,14 @@ export async function requireVerifiedEmail(ctx: DomainContext, accountId: number
   if (row.email_verified_at === null) throw new DomainError('forbidden', webMessages.emailNotVerified(), 'email_not_verified');
 }
 
-/** Refuses a password the strength estimator finds guessable, the account's own names counting as known words. */
-export function requireStrongPassword(password: string, userInputs: string[]): string {
+/**
+ * Refuses a password the strength estimator finds guessable, the account's
+ * own names counting as known words. The estimator and its dictionaries load
+ * on first use, so commands that set no password never load them.
+ */
+export async function requireStrongPassword(password: string, userInputs: string[]): Promise<string> {
   const checked = parseOrThrow(Password, password);
+  const { passwordVerdict, weakPasswordMessage } = await import('@rotki-premium/protocol/password-strength');
   const verdict = passwordVerdict(checked, userInputs);
   if (!verdict.acceptable) throw new DomainError('invalid', weakPasswordMessage(verdict), 'weak_password');
   return checked;
@@ -69,7 +73,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
 export async function createAccount(ctx: DomainContext, input: NewAccount, ip: string | null = null): Promise<Account> {
   const username = parseOrThrow(Username, input.username);
   const email = parseOrThrow(Email, input.email);
-  const password = requireStrongPassword(input.password, [username, email]);
+  const password = await requireStrongPassword(input.password, [username, email]);
   const { db } = ctx.store;
   const taken = await db
     .selectFrom('accounts')

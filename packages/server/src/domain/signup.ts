@@ -31,7 +31,7 @@ export async function signUp(ctx: DomainContext, input: SignupInput, ip: string 
   if ((await findAccountByUsername(ctx, username)) !== null) throw conflict(`Username "${username}" is taken`);
   const owner = await db.selectFrom('accounts').select(['id', 'username']).where('email', '=', email).executeTakeFirst();
   if (owner !== undefined) {
-    requireStrongPassword(input.password, [username, email]);
+    await requireStrongPassword(input.password, [username, email]);
     await spendPasswordCheck(input.password);
     await noticeSignupAttempt(ctx, Number(owner.id), owner.username, email, ip);
     return { created: false };

@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  type WebAuthnCredential,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  WebAuthnCredential,
 } from '@simplewebauthn/server';
 import type { PasskeyRow } from '../../store/account-security.table.ts';
 import { recordAudit } from '../audit.ts';
@@ -25,6 +21,9 @@ import { recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes.ts';
  */
 
 const CHALLENGE_TTL_MS = 5 * 60_000;
+
+/** Loaded on first use: listing or counting passkeys (admin commands) needs none of it. */
+const webauthn = () => import('@simplewebauthn/server');
 
 export interface Passkey {
   id: number;
@@ -106,7 +105,7 @@ export async function passkeyRegistrationOptions(ctx: DomainContext, accountId: 
   const account = await ctx.store.db.selectFrom('accounts').select('username').where('id', '=', accountId).executeTakeFirstOrThrow();
   const existing = await ctx.store.db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).execute();
   const { rpID } = relyingParty(ctx);
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: 'rotki premium',
     rpID,
     userName: account.username,
@@ -135,7 +134,7 @@ export async function addPasskey(
   const { rpID, origin } = relyingParty(ctx);
   let verification;
   try {
-    verification = await verifyRegistrationResponse({
+    verification = await (await webauthn()).verifyRegistrationResponse({
       response,
       expectedChallenge: challenge.challenge ?? '',
       expectedOrigin: origin,
@@ -195,7 +194,7 @@ export async function passkeyLoginOptions(ctx: DomainContext, accountId: number 
           id: row.credential_id,
           transports: transportsOf(row),
         }));
-  const options = await generateAuthenticationOptions({ rpID, allowCredentials: allow, userVerification: 'required' });
+  const options = await (await webauthn()).generateAuthenticationOptions({ rpID, allowCredentials: allow, userVerification: 'required' });
   await storeChallenge(ctx, 'passkey_login', accountId, options.challenge);
   return options;
 }
@@ -216,7 +215,7 @@ export async function checkPasskeyLogin(ctx: DomainContext, response: Authentica
   const { rpID, origin } = relyingParty(ctx);
   let verification;
   try {
-    verification = await verifyAuthenticationResponse({
+    verification = await (await webauthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge.challenge ?? '',
       expectedOrigin: origin,
