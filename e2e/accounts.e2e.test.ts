@@ -103,7 +103,9 @@ describe('accounts on the website', () => {
       await new LoginPage(otherPage).logIn(username, PASSWORD);
       await otherPage.waitForURL(`${base}/home/subscription`);
 
-      const page = await main.context.newPage();
+      // A third browser, logged out, asks for the link.
+      const asking = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await asking.newPage();
       await page.goto(`${base}/login`);
       await page.getByRole('link', { name: 'Forgot password?' }).click();
       await page.getByLabel('E-mail or username', { exact: true }).fill(email);
@@ -114,10 +116,12 @@ describe('accounts on the website', () => {
       await page.getByLabel('Repeat the new password', { exact: true }).fill(NEW_PASSWORD);
       await page.getByRole('button', { name: 'Set the new password' }).click();
       await page.getByTestId('reset-done').waitFor();
-      await page.close();
+      await asking.close();
 
       await otherPage.goto(`${base}/home/devices`);
       await otherPage.waitForURL(/\/login\?/);
+      await main.page.goto(`${base}/home/devices`);
+      await main.page.waitForURL(/\/login\?/);
     } finally {
       await other.close();
     }
