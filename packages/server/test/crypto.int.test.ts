@@ -60,7 +60,10 @@ for (const dialect of DIALECTS) {
     async function buy(tokenKey: string, base = server): Promise<Buyer> {
       counter += 1;
       const web = new HttpWebSession(base.url);
-      expect((await web.signUp(`evm${dialect}${counter}x${Date.now() % 100_000}`)).status).toBe(201);
+      const name = `evm${dialect}${counter}x${Date.now() % 100_000}`;
+      expect((await web.signUp(name)).status).toBe(200);
+      // Buying waits for a confirmed address: the link from the server's outbox.
+      expect((await web.confirmEmailFromOutbox(base.dataDir, `${name}@example.com`)).status).toBe(200);
       const placed = await web.request('POST', BILLING_PATHS.orders, { tier: 'Basic', period: 'yearly', method: 'crypto' });
       expect(placed.status).toBe(201);
       const { reference, crypto } = OrderResponse.parse(placed.json);
