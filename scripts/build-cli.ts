@@ -35,7 +35,12 @@ export const CLI_PROGRAMS: readonly CliProgram[] = [
 ];
 
 /** Loaded from node_modules at run time: native code (better-sqlite3, pg-native) and the S3 client. */
-const EXTERNAL = ['better-sqlite3', 'pg-native', '@aws-sdk/*'];
+/**
+ * Left to Node.js's resolver: native modules, the S3 client, and pdfkit, whose
+ * built-in fonts are found through its package's `#standard-fonts/…` imports,
+ * which a bundle cannot resolve (an invoice would fail to render).
+ */
+const EXTERNAL = ['better-sqlite3', 'pg-native', '@aws-sdk/*', 'pdfkit'];
 
 /** Files whose change makes a build stale besides the bundled sources: dependency versions and this script. */
 const ALSO_DEPENDS_ON = ['package-lock.json', 'scripts/build-cli.ts'];
