@@ -12,7 +12,8 @@ import { linkToken, startSmtpServer, type ReceivedMail, type SmtpServer } from '
 
 /** Starting servers and hashing passwords (scrypt) on a loaded machine can take a while. */
 const HOOK_TIMEOUT_MS = 180_000;
-const TEST_TIMEOUT_MS = 120_000;
+// Each test hashes several passwords (scrypt) through a server process: minutes on a loaded machine.
+const TEST_TIMEOUT_MS = 360_000;
 const PASSWORD = 'correct horse battery';
 
 const BILLING = {

@@ -18,7 +18,7 @@ import { totpCode } from '../src/domain/second-factor/totp.ts';
 import { call, deviceId, ENDPOINTS, registration } from './support/rotki-app.ts';
 
 const HOOK_TIMEOUT_MS = 180_000;
-const TEST_TIMEOUT_MS = 180_000;
+const TEST_TIMEOUT_MS = 360_000;
 const PASSWORD = 'correct horse battery';
 
 function errorOf(response: HttpResponse): { code: string; message: string } {
