@@ -1,3 +1,4 @@
+import { printable, printableLines } from '@rotki-premium/protocol';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { AppCore } from './app-core.ts';
@@ -71,7 +72,7 @@ function configOf(command: Command, extra: { port?: string } = {}): AppConfig {
 
 function print(command: Command, human: string, object: unknown): void {
   const json = command.optsWithGlobals<GlobalOptions>().json === true;
-  process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${human}\n`);
+  process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${printableLines(human)}\n`);
 }
 
 function statusText(status: PremiumStatus): string {
@@ -244,7 +245,7 @@ export function buildProgram(): Command {
         const list = await core.listDevices();
         const rows = list.devices.map(
           (d) =>
-            `${d.device_identifier === list.current_device_id ? '*' : ' '} ${d.device_identifier}  ${d.device_name}  ${d.platform}  last seen ${new Date(d.last_seen_at * 1000).toISOString()}`,
+            `${d.device_identifier === list.current_device_id ? '*' : ' '} ${printable(d.device_identifier)}  ${printable(d.device_name)}  ${printable(d.platform)}  last seen ${new Date(d.last_seen_at * 1000).toISOString()}`,
         );
         print(command, [`${list.devices.length} of ${list.limit} devices (* this device)`, ...rows].join('\n'), list);
       });
@@ -257,7 +258,7 @@ export function buildProgram(): Command {
     .action(async (options: UserOption & { device: string; name: string }, command: Command) => {
       await withUser(command, options.user, async (core) => {
         await core.renameDevice(options.device, options.name);
-        print(command, `Device renamed to ${options.name.trim()}`, { renamed: true });
+        print(command, `Device renamed to ${printable(options.name.trim())}`, { renamed: true });
       });
     });
   devices

@@ -79,6 +79,25 @@ describe('local users', () => {
     });
     expect(formPost.statusCode).toBe(415);
   });
+
+  it('refuses to be framed by another site, on the API and on the page', async () => {
+    const app = await appWithUser('fran');
+    for (const url of ['/', '/api/1/users', '/api/1/premium/status', '/no-such-page']) {
+      const response = await app.http.inject({ method: 'GET', url, headers: { host: '127.0.0.1:4242' } });
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      const policy = String(response.headers['content-security-policy']);
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).toContain("script-src 'self'");
+      expect(policy).toContain("default-src 'self'");
+    }
+  });
+
+  it('refuses control characters in user names and device calls with 400', async () => {
+    const app = await appWithUser('gina');
+    expect((await app.call('PUT', '/api/1/users', { name: 'evil\u001b]0;x\u0007', password: 'x' })).status).toBe(400);
+    expect((await app.call('PATCH', '/api/1/premium/devices', { device_identifier: 'ab\u0000', device_name: 'x' })).status).toBe(400);
+    expect((await app.call('PATCH', '/api/1/premium/devices', { device_identifier: 'ab', device_name: '\u200b' })).status).toBe(400);
+  });
 });
 
 describe('premium activation', () => {
@@ -126,6 +145,11 @@ describe('premium activation', () => {
     expect(own.json.message).toBe('Cannot delete the current device');
     expect((await app.call('PATCH', '/api/1/premium/devices', { device_identifier: devices.current_device_id, device_name: '  Work laptop ' })).status).toBe(200);
     expect((await app.call('PATCH', '/api/1/premium/devices', { device_identifier: devices.current_device_id, device_name: '   ' })).status).toBe(400);
+    // A device the server does not know is the user's mistake, not a server failure: 404, not 502.
+    const unknown = await app.call('PATCH', '/api/1/premium/devices', { device_identifier: 'f'.repeat(64), device_name: 'x' });
+    expect(unknown.status).toBe(404);
+    // Removing a device already gone is done (the server's DELETE is idempotent).
+    expect((await app.call('DELETE', '/api/1/premium/devices', { device_identifier: 'f'.repeat(64) })).status).toBe(200);
     const renamed = (await app.call('GET', '/api/1/premium/devices')).json.result as { devices: { device_name: string }[] };
     expect(renamed.devices[0]?.device_name).toBe('Work laptop');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multilineText, textLine } from './text.ts';
 
 /**
  * The operator console's JSON API under `/admin/api` (its own session cookie
@@ -66,8 +67,8 @@ export const adminMessages = {
 // Sign-in
 
 export const SignInRequest = z.object({
-  username: z.string().trim().min(1, 'Enter your operator name').max(100),
-  password: z.string().min(1, 'Enter your password').max(200),
+  username: textLine(z.string().trim().min(1, 'Enter your operator name').max(100)),
+  password: textLine(z.string().min(1, 'Enter your password').max(200)),
 });
 export type SignInRequest = z.infer<typeof SignInRequest>;
 
@@ -136,7 +137,7 @@ export type DashboardView = z.infer<typeof DashboardView>;
 
 // Customers
 
-export const CustomerSearchQuery = z.object({ q: z.string().trim().min(1, 'Enter something to search for').max(200) });
+export const CustomerSearchQuery = z.object({ q: textLine(z.string().trim().min(1, 'Enter something to search for').max(200)) });
 
 export const SubscriptionState = z.object({
   tier: z.string(),
@@ -214,22 +215,22 @@ export const CustomerDetail = z.object({
 export type CustomerDetail = z.infer<typeof CustomerDetail>;
 
 export const GrantRequest = z.object({
-  tier: z.string().trim().min(1, 'Choose a tier'),
+  tier: textLine(z.string().trim().min(1, 'Choose a tier').max(100)),
   months: z.coerce.number().int().min(1, 'At least 1 month').max(120, 'At most 120 months'),
-  paymentReference: z.string().trim().max(200).optional(),
+  paymentReference: textLine(z.string().trim().max(200)).optional(),
 });
 export type GrantRequest = z.infer<typeof GrantRequest>;
 
 /** A payment that reached the operator outside the service (a bank transfer): pays the quoted order, or a new one for the plan named. */
 export const RecordPaymentRequest = z.object({
   amountMinor: z.coerce.number().int().min(1, 'The amount must be above 0'),
-  reference: z.string().trim().min(1, 'Enter the payment reference').max(200),
-  tier: z.string().trim().min(1).optional(),
+  reference: textLine(z.string().trim().min(1, 'Enter the payment reference').max(200)),
+  tier: textLine(z.string().trim().min(1).max(100)).optional(),
   period: z.enum(['monthly', 'yearly']).optional(),
 });
 export type RecordPaymentRequest = z.infer<typeof RecordPaymentRequest>;
 
-export const SuspendRequest = z.object({ reason: z.string().trim().min(1, 'Say why the account is suspended').max(500) });
+export const SuspendRequest = z.object({ reason: multilineText(z.string().trim().min(1, 'Say why the account is suspended').max(500)) });
 export type SuspendRequest = z.infer<typeof SuspendRequest>;
 
 export const CustomerAction = z.enum(['cancel', 'expire', 'unsuspend', 'revoke-credentials', 'end-sessions']);
@@ -273,7 +274,7 @@ export const TierChange = z.object({
   pnlEventsLimit: Limit,
   reportsLookupLimit: Limit,
   ethStakedLimit: Limit,
-  capabilities: z.array(z.string()),
+  capabilities: z.array(textLine(z.string().max(100))).max(100),
   monthlyPriceMinor: z.coerce.number().int().min(0).max(100_000_000),
   yearlyPriceMinor: z.coerce.number().int().min(0).max(1_000_000_000),
 });
@@ -289,9 +290,9 @@ export type TierImpact = z.infer<typeof TierImpact>;
 // Audit log
 
 export const AuditQuery = z.object({
-  account: z.string().trim().max(200).optional(),
-  action: z.string().trim().max(100).optional(),
-  operator: z.string().trim().max(100).optional(),
+  account: textLine(z.string().trim().max(200)).optional(),
+  action: textLine(z.string().trim().max(100)).optional(),
+  operator: textLine(z.string().trim().max(100)).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),

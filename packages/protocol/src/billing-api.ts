@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multilineText, textLine } from './text.ts';
 
 /**
  * Buying a subscription through the website's JSON API (session cookie +
@@ -70,19 +71,19 @@ export const OrderKind = z.enum(['new', 'renewal', 'upgrade']);
 
 // Requests
 
-export const QuoteRequest = z.object({ tier: z.string().trim().min(1).max(100), period: BillingPeriod });
+export const QuoteRequest = z.object({ tier: textLine(z.string().trim().min(1).max(100)), period: BillingPeriod });
 export type QuoteRequest = z.infer<typeof QuoteRequest>;
 
 export const OrderRequest = QuoteRequest.extend({ method: PaymentMethod });
 export type OrderRequest = z.infer<typeof OrderRequest>;
 
-export const OrderReferenceParam = z.object({ reference: z.string().trim().min(1).max(40) });
+export const OrderReferenceParam = z.object({ reference: textLine(z.string().trim().min(1).max(40)) });
 
-export const InvoiceNumberParam = z.object({ number: z.string().trim().min(1).max(40) });
+export const InvoiceNumberParam = z.object({ number: textLine(z.string().trim().min(1).max(40)) });
 
 export const CancelRequest = z.object({
   /** Why the subscriber leaves; optional, kept for the operator. */
-  reason: z.string().trim().max(500).optional(),
+  reason: multilineText(z.string().trim().max(500)).optional(),
 });
 export type CancelRequest = z.infer<typeof CancelRequest>;
 

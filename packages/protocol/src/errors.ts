@@ -56,6 +56,7 @@ export const messages = {
   invalidRequest: (detail: string) => `Invalid request: ${detail}`,
   premiumComponentsUnavailable: () => 'Premium UI components are not provided by this server',
   watchersUnsupported: () => 'Watchers are not supported by this server',
+  requestTooLarge: (limitBytes: number) => `Request body too large: this endpoint takes at most ${limitBytes} bytes`,
   notFound: () => 'Not found',
   internal: () => 'Internal server error',
   // Backups (PROTOCOL.md §5, decisions 3 and 4).

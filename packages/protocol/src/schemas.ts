@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayName, textLine } from './text.ts';
 
 /**
  * Schemas of every premium API request and response (PROTOCOL.md §2, §5–§7).
@@ -9,9 +10,9 @@ export const ErrorResponse = z.object({ error: z.string() }).loose();
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 
 /** 64 lowercase hex characters in practice; any non-empty token is accepted. */
-export const DeviceIdentifier = z.string().trim().min(1).max(200);
-export const DeviceName = z.string().trim().min(1).max(100);
-export const Platform = z.string().max(100);
+export const DeviceIdentifier = textLine(z.string().trim().min(1).max(200));
+export const DeviceName = displayName(z.string().trim().min(1).max(100));
+export const Platform = textLine(z.string().max(100));
 export const Nonce = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,16}$/)]);
 
 export const DeviceCheckRequest = z.object({ device_identifier: DeviceIdentifier, nonce: Nonce });

@@ -7,6 +7,8 @@
  * other UTF-8 byte becomes `%XX` with uppercase hex.
  */
 
+import { MAX_JSON_DEPTH, NestingTooDeepError } from './json-limits.ts';
+
 /** A value as the rotki app puts it into a signed parameter list. */
 export type PythonValue =
   | string
@@ -17,23 +19,24 @@ export type PythonValue =
   | PythonValue[]
   | { [key: string]: PythonValue };
 
-const UNRESERVED = /[A-Za-z0-9_.\-~]/;
+/** Each byte's encoding: unreserved bytes stand for themselves, a space is `+`, every other byte `%XX`. */
+const BYTE_CODES: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  if (byte === 0x20) return '+';
+  if (byte < 0x80 && /[A-Za-z0-9_.\-~]/.test(char)) return char;
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+});
 
-/** `urllib.parse.quote_plus(text, safe='')`. */
+/**
+ * `urllib.parse.quote_plus(text, safe='')`, in one pass over the UTF-8 bytes
+ * (linear in the input: a signed body is re-encoded before its signature is
+ * checked, so this must stay cheap for any body the size limits let through).
+ */
 export function quotePlus(text: string): string {
-  let out = '';
-  for (const char of text) {
-    if (char === ' ') {
-      out += '+';
-    } else if (UNRESERVED.test(char)) {
-      out += char;
-    } else {
-      for (const byte of Buffer.from(char, 'utf8')) {
-        out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-      }
-    }
-  }
-  return out;
+  const bytes = Buffer.from(text, 'utf8');
+  const parts: string[] = new Array<string>(bytes.length);
+  for (let index = 0; index < bytes.length; index += 1) parts[index] = BYTE_CODES[bytes[index] as number] as string;
+  return parts.join('');
 }
 
 /** Python's `repr()` of a string: single quotes unless the text holds one and no double quote. */
@@ -77,15 +80,19 @@ export function pythonStr(value: PythonValue): string {
   return pythonRepr(value);
 }
 
-/** `repr(value)` as Python prints it (used inside lists and dicts). */
-export function pythonRepr(value: PythonValue): string {
+/**
+ * `repr(value)` as Python prints it (used inside lists and dicts). Refuses
+ * values nested deeper than MAX_JSON_DEPTH rather than exhausting the stack.
+ */
+export function pythonRepr(value: PythonValue, depth = 0): string {
+  if (depth > MAX_JSON_DEPTH) throw new NestingTooDeepError();
   if (value === null) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') return Number.isInteger(value) ? value.toString() : reprFloat(value);
   if (typeof value === 'string') return reprString(value);
-  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
-  const entries = Object.entries(value).map(([key, item]) => `${reprString(key)}: ${pythonRepr(item)}`);
+  if (Array.isArray(value)) return `[${value.map((item) => pythonRepr(item, depth + 1)).join(', ')}]`;
+  const entries = Object.entries(value).map(([key, item]) => `${reprString(key)}: ${pythonRepr(item, depth + 1)}`);
   return `{${entries.join(', ')}}`;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EU_COUNTRY_CODES, isVatIdOf } from './vat-ids.ts';
+import { displayName, textLine } from './text.ts';
 
 /**
  * The website's JSON API under `/webapi` (session cookie + CSRF header), shared
@@ -119,10 +120,10 @@ const passwordsMatch: [(value: { password: string; confirmPassword: string }) =>
 
 export const SignupRequest = z
   .object({
-    username: z.string().max(100),
-    email: z.string().max(254),
-    password: z.string().max(200),
-    confirmPassword: z.string().max(200),
+    username: textLine(z.string().max(100)),
+    email: textLine(z.string().max(254)),
+    password: textLine(z.string().max(200)),
+    confirmPassword: textLine(z.string().max(200)),
   })
   .refine((value) => value.password === value.confirmPassword, { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] });
 export type SignupRequest = z.infer<typeof SignupRequest>;
@@ -158,21 +159,29 @@ export type CodeRequest = z.infer<typeof CodeRequest>;
 
 export const LoginRequest = z.object({
   /** Username or email. */
-  username: z.string().trim().min(1, 'Enter your username or email').max(254),
-  password: z.string().min(1, 'Enter your password').max(200),
+  username: textLine(z.string().trim().min(1, 'Enter your username or email').max(254)),
+  password: textLine(z.string().min(1, 'Enter your password').max(200)),
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
 /** 1–100 characters after trimming, counted as characters, not UTF-16 units. */
-export const DeviceLabel = z
-  .string()
-  .trim()
-  .refine((value) => value.length > 0 && [...value].length <= 100, { message: webMessages.deviceName() });
+export const DeviceLabel = displayName(
+  z
+    .string()
+    .trim()
+    .refine((value) => value.length > 0 && [...value].length <= 100, { message: webMessages.deviceName() }),
+);
 
 export const RenameDeviceBody = z.object({ label: DeviceLabel });
 export type RenameDeviceBody = z.infer<typeof RenameDeviceBody>;
 
-export const DeviceIdParam = z.object({ id: z.coerce.number().int().positive() });
+/** A device id in a path: plain decimal digits only (no `0x13`, `19e0` or `+19`). */
+export const DeviceIdParam = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/, 'Device id must be a positive decimal number')
+    .transform(Number),
+});
 
 // Responses
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pythonRepr, quotePlus, urlencode } from '../src/urlencode.ts';
+import fc from 'fast-check';
+import { MAX_JSON_DEPTH, NestingTooDeepError, exceedsJsonDepth } from '../src/json-limits.ts';
+import { pythonRepr, quotePlus, urlencode, type PythonValue } from '../src/urlencode.ts';
 
 describe('Python-compatible urlencode (PROTOCOL.md §4.4)', () => {
   it.each([
@@ -48,5 +50,43 @@ describe('Python-compatible urlencode (PROTOCOL.md §4.4)', () => {
   it('prints lists and dicts as a Python repr', () => {
     expect(pythonRepr([{ a: 'it\'s', b: [1, true, null] }])).toBe(`[{'a': "it's", 'b': [1, True, None]}]`);
     expect(pythonRepr('back\\slash\n')).toBe("'back\\\\slash\\n'");
+  });
+});
+
+describe('urlencode on hostile input (issue 8)', () => {
+  /** The former, character-by-character encoder: the reference the fast one must match. */
+  function referenceQuotePlus(text: string): string {
+    let out = '';
+    for (const char of text) {
+      if (char === ' ') out += '+';
+      else if (/[A-Za-z0-9_.\-~]/.test(char)) out += char;
+      else for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
+  }
+
+  it('matches the reference encoder on any text (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect(quotePlus(text)).toBe(referenceQuotePlus(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it(`refuses values nested deeper than ${MAX_JSON_DEPTH} levels instead of exhausting the stack`, () => {
+    let value: PythonValue = [];
+    for (let i = 0; i < 5000; i += 1) value = [value];
+    expect(() => urlencode([['a', value]])).toThrow(NestingTooDeepError);
+    let fine: PythonValue = [];
+    for (let i = 0; i < MAX_JSON_DEPTH; i += 1) fine = [fine];
+    expect(urlencode([['a', fine]])).toMatch(/^a=%5B/);
+  });
+
+  it('finds excessive nesting in raw JSON bytes, skipping strings', () => {
+    expect(exceedsJsonDepth(Buffer.from(`{"a": ${'['.repeat(40)}${']'.repeat(40)}}`))).toBe(true);
+    expect(exceedsJsonDepth(Buffer.from(`{"a": "${'['.repeat(40)}"}`))).toBe(false);
+    expect(exceedsJsonDepth(Buffer.from(`{"a": "\\"${'['.repeat(40)}"}`))).toBe(false);
+    expect(exceedsJsonDepth(Buffer.from('{"device_identifier": "ab", "nonce": 1}'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { printableLines } from '@rotki-premium/protocol';
 import { Command, CommanderError, Option } from 'commander';
 import { requiredOption } from './cli-options.ts';
 import { registerBillingCommands } from './cli-billing.ts';
@@ -7,6 +8,7 @@ import { registerMailCommands } from './cli-mail.ts';
 import { registerOperatorCommands } from './cli-operators.ts';
 import { registerDbCommands } from './cli-db.ts';
 import { registerTlsCommands } from './cli-tls.ts';
+import { registerMasterKeyCommands } from './cli-master-key.ts';
 import { buildConfig, readSecrets, type ConfigInput } from './config/config.ts';
 import { requireAccount, createAccount } from './domain/accounts.ts';
 import { listAuditEvents } from './domain/audit.ts';
@@ -37,7 +39,13 @@ interface StartOptions extends StoreOptions, BlobStoreOptionValues {
   nonceWindow: string;
   failedSignatureLimit: string;
   logLevel: string;
-  trustProxy?: boolean;
+  trustProxy?: boolean | string;
+  redis?: string;
+  headersTimeout: string;
+  requestTimeout: string;
+  keepAliveTimeout: string;
+  idleTimeout: string;
+  maxConnections: string;
   tlsCert?: string;
   tlsKey?: string;
   sessionTtl: string;
@@ -88,7 +96,7 @@ async function withContext<T>(options: StoreOptions, work: (ctx: DomainContext) 
 
 /** `human` may be a function, for text that costs something to make (money formatting loads Intl's data). */
 function print(json: boolean | undefined, human: string | (() => string), object: Record<string, unknown>): void {
-  process.stdout.write(json === true ? `${JSON.stringify(object)}\n` : `${typeof human === 'function' ? human() : human}\n`);
+  process.stdout.write(json === true ? `${JSON.stringify(object)}\n` : `${printableLines(typeof human === 'function' ? human() : human)}\n`);
 }
 
 function subscriptionJson(username: string, s: Subscription) {
@@ -151,7 +159,28 @@ export function buildProgram(): Command {
           .default('20'),
       )
       .addOption(new Option('--log-level <level>', 'fatal|error|warn|info|debug|trace').env('ROTKI_PREMIUM_LOG_LEVEL').default('info'))
-      .addOption(new Option('--trust-proxy', 'trust X-Forwarded-* headers from a reverse proxy').env('ROTKI_PREMIUM_TRUST_PROXY'))
+      .addOption(
+        new Option(
+          '--trust-proxy [hops|addresses]',
+          'take the client address from X-Forwarded-For: the entry the nearest proxy added (alone: one hop), or after the given proxy addresses/CIDR ranges',
+        ).env('ROTKI_PREMIUM_TRUST_PROXY'),
+      )
+      .addOption(
+        new Option('--redis <url>', 'redis://… to count failed logins and signatures across instances (default: in the database on PostgreSQL)').env(
+          'ROTKI_PREMIUM_REDIS_URL',
+        ),
+      )
+      .addOption(new Option('--headers-timeout <seconds>', 'time a client has to send its request headers').env('ROTKI_PREMIUM_HEADERS_TIMEOUT').default('15'))
+      .addOption(
+        new Option('--request-timeout <seconds>', 'time a client has to send a whole request (a 10 MB backup chunk included)')
+          .env('ROTKI_PREMIUM_REQUEST_TIMEOUT')
+          .default('120'),
+      )
+      .addOption(
+        new Option('--keep-alive-timeout <seconds>', 'how long an idle keep-alive connection stays open').env('ROTKI_PREMIUM_KEEP_ALIVE_TIMEOUT').default('10'),
+      )
+      .addOption(new Option('--idle-timeout <seconds>', 'close a connection on which nothing moves for this long').env('ROTKI_PREMIUM_IDLE_TIMEOUT').default('30'))
+      .addOption(new Option('--max-connections <n>', 'open connections at most; more are closed at once').env('ROTKI_PREMIUM_MAX_CONNECTIONS').default('1024'))
       .addOption(new Option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS directly').env('ROTKI_PREMIUM_TLS_CERT'))
       .addOption(new Option('--tls-key <file>', 'PEM private key of --tls-cert').env('ROTKI_PREMIUM_TLS_KEY'))
       .addOption(
@@ -187,6 +216,12 @@ export function buildProgram(): Command {
       failedSignatureLimit: options.failedSignatureLimit,
       logLevel: options.logLevel,
       trustProxy: options.trustProxy,
+      redisUrl: options.redis,
+      headersTimeoutSeconds: options.headersTimeout,
+      requestTimeoutSeconds: options.requestTimeout,
+      keepAliveTimeoutSeconds: options.keepAliveTimeout,
+      idleTimeoutSeconds: options.idleTimeout,
+      maxConnections: options.maxConnections,
       tlsCert: options.tlsCert,
       tlsKey: options.tlsKey,
       sessionTtlSeconds: options.sessionTtl,
@@ -375,6 +410,7 @@ export function buildProgram(): Command {
   registerBillingCommands(admin, tiers, { storeOptions, jsonOption, print, withContext });
   registerOperatorCommands(admin, { storeOptions, jsonOption, withContext, print });
   registerDbCommands(admin, { storeOptions, jsonOption, print });
+  registerMasterKeyCommands(admin, { storeOptions, jsonOption, print });
   registerTlsCommands(program, { storeOptions, jsonOption, print });
 
   return program;

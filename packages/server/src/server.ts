@@ -10,8 +10,10 @@ import { createBackups, sweepBackupUploads, type BackupLog, type Backups } from 
 import { systemClock, type Clock } from './domain/clock.ts';
 import type { DomainContext } from './domain/context.ts';
 import type { ChainWatcher } from './domain/payments/evm/watcher.ts';
-import { KeyRing, loadMasterKey } from './domain/keyring.ts';
+import { KeyRing, loadMasterKey, parseOtherMasterKeys } from './domain/keyring.ts';
+import { checkMasterKey } from './domain/master-key.ts';
 import type { MailWorker } from './domain/mail/worker.ts';
+import { defaultCounterStore } from './domain/failure-counters.ts';
 import { sweepAuditEvents, sweepReplayNonces, sweepSessions } from './domain/sweeps.ts';
 import { openBlobStore } from './store/blob-store.ts';
 import { openStore, type Store } from './store/database.ts';
@@ -26,7 +28,9 @@ export async function openContext(config: ServerConfig, secrets: ServerSecrets, 
   try {
     await migrateToLatest(store);
     await seedDefaultPrices(store.db, billing.currency);
-    const keyRing = new KeyRing(loadMasterKey(secrets.masterKey, config.dataDir));
+    const keyRing = new KeyRing(loadMasterKey(secrets.masterKey, config.dataDir), parseOtherMasterKeys(secrets.otherMasterKeys));
+    // Before anything is written: a process with another key than the database's refuses to start.
+    await checkMasterKey(store.db, keyRing, clock.now());
     return { store, clock, keyRing, siteUrl: config.siteUrl, billing };
   } catch (error) {
     await store.destroy();
@@ -81,6 +85,10 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   // Uploads left open by a crash are removed at start-up once expired, then every minute.
   await sweepBackups();
   // Loaded here so that admin commands, which only open the context, do not load the HTTP stack.
+  const counters =
+    config.redisUrl === ''
+      ? defaultCounterStore(ctx.store)
+      : await (await import('./domain/redis-counters.ts')).redisCounterStore(config.redisUrl);
   const { buildApp } = await import('./http/app.ts');
   const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
   const { buildMetricsApp } = await import('./http/routes/metrics.ts');
@@ -104,6 +112,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     metrics,
     telemetry,
     providers: await openPaymentProviders(ctx, chains ?? undefined),
+    counters,
     ...(https === undefined ? {} : { https }),
     ...(token === undefined ? {} : { metricsToken: token }),
   });
@@ -115,6 +124,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     await chains?.stop();
     await metricsApp?.close();
     await app.close();
+    await counters.close();
     await backups.blobs.close();
     await ctx.store.destroy();
     throw error;
@@ -157,6 +167,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
         ['replay', () => sweepReplayNonces(ctx)],
         ['session', () => sweepSessions(ctx)],
         ['audit', () => sweepAuditEvents(ctx, config.auditRetentionMs)],
+        ['rate-limit counter', () => counters.sweep(ctx.clock.now())],
       ] as const) {
         await sweep().catch((error: unknown) => logger.warn({ err: error }, `${name} sweep failed`));
       }
@@ -195,6 +206,7 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
         await chains?.stop();
         await mail.stop();
         await report();
+        await counters.close();
         await backups.blobs.close();
         await ctx.store.destroy();
       })();

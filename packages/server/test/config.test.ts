@@ -21,7 +21,7 @@ describe('buildConfig', () => {
 
   it('reads numbers given as text, as the command line passes them', () => {
     const config = buildConfig({ port: '0', nonceWindowSeconds: '60', failedSignatureLimit: '5', trustProxy: 'true' });
-    expect(config).toMatchObject({ port: 0, nonceWindowMs: 60_000, failedSignatureLimit: 5, trustProxy: true });
+    expect(config).toMatchObject({ port: 0, nonceWindowMs: 60_000, failedSignatureLimit: 5, trustProxy: 1 });
   });
 
   it.each([

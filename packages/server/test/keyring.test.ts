@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KeyRing, loadMasterKey, MASTER_KEY_FILE } from '../src/domain/keyring.ts';
+import { KeyRing, loadMasterKey, MASTER_KEY_FILE, UnknownMasterKeyError } from '../src/domain/keyring.ts';
 
 describe('KeyRing', () => {
   const ring = new KeyRing(randomBytes(32));
@@ -26,9 +26,32 @@ describe('KeyRing', () => {
   it('refuses another master key and a tampered ciphertext', () => {
     const stored = ring.encrypt('secret', 'ctx');
     expect(() => new KeyRing(randomBytes(32)).decrypt(stored, 'ctx')).toThrow();
-    const bytes = Buffer.from(stored, 'base64');
+    const prefix = stored.slice(0, stored.lastIndexOf('.') + 1);
+    const bytes = Buffer.from(stored.slice(prefix.length), 'base64');
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
-    expect(() => ring.decrypt(bytes.toString('base64'), 'ctx')).toThrow();
+    expect(() => ring.decrypt(prefix + bytes.toString('base64'), 'ctx')).toThrow();
+  });
+
+  it('names the key in each ciphertext, reads with every key it holds and writes with the primary', () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const old = new KeyRing(oldKey);
+    const stored = old.encrypt('secret', 'ctx');
+    expect(stored.startsWith(`k1.${old.fingerprint().replaceAll(':', '')}.`)).toBe(true);
+    const rotating = new KeyRing(newKey, [oldKey]);
+    expect(rotating.decrypt(stored, 'ctx')).toBe('secret');
+    expect(rotating.needsRotation(stored)).toBe(true);
+    const fresh = rotating.encrypt('secret', 'ctx');
+    expect(rotating.needsRotation(fresh)).toBe(false);
+    expect(() => new KeyRing(oldKey).decrypt(fresh, 'ctx')).toThrow(UnknownMasterKeyError);
+    expect(() => new KeyRing(oldKey).decrypt(fresh, 'ctx')).toThrow(rotating.fingerprint());
+  });
+
+  it('reads a ciphertext from before key ids with any key it holds', () => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+    const legacy = new KeyRing(oldKey).encrypt('secret', 'ctx').replace(/^k1\.[0-9a-f]+\./, '');
+    expect(new KeyRing(newKey, [oldKey]).decrypt(legacy, 'ctx')).toBe('secret');
+    expect(new KeyRing(newKey, [oldKey]).needsRotation(legacy)).toBe(true);
+    expect(() => new KeyRing(newKey).decrypt(legacy, 'ctx')).toThrow();
   });
 
   it('needs a 32-byte key', () => {
@@ -54,6 +77,15 @@ describe('loadMasterKey', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).toBe(`${key.toString('hex')}\n`);
     expect(loadMasterKey('', dir).equals(key)).toBe(true);
+  });
+
+  it('keeps the data folder 0700 and narrows a key file an older version left wider', () => {
+    const dir = join(scratch(), 'private');
+    loadMasterKey(undefined, dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    chmodSync(join(dir, MASTER_KEY_FILE), 0o644);
+    loadMasterKey(undefined, dir);
+    expect(statSync(join(dir, MASTER_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('prefers the environment, as hex or base64, and writes no file then', () => {

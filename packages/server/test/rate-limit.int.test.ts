@@ -56,8 +56,10 @@ for (const dialect of DIALECTS) {
       }
       expectRateLimited(await call(server.url, forged, ENDPOINTS.limits));
       expectRateLimited(await call(server.url, forged, ENDPOINTS.lastDataMetadata));
-      // The key itself is paused, on both families, until the window ends.
-      expectRateLimited(await call(server.url, victim, ENDPOINTS.limits));
+      // Knowing the key is not enough to lock its owner out: correctly signed requests are served.
+      expect((await call(server.url, victim, ENDPOINTS.limits)).status).toBe(200);
+      expect((await call(server.url, victim, ENDPOINTS.lastDataMetadata)).status).toBe(200);
+      expectRateLimited(await call(server.url, forged, ENDPOINTS.limits));
 
       const audit = await server.admin(['admin', 'audit', '--username', victim.username]);
       const events = audit.events as { action: string; detail: Record<string, unknown>; ip: string | null }[];
@@ -88,6 +90,9 @@ for (const dialect of DIALECTS) {
         expectError(guess, 403, messages.unknownApiKey());
       }
       expectRateLimited(await call(server.url, generateApiCredentials(), ENDPOINTS.limits));
+      expectRateLimited(await call(server.url, { apiKey: 'x', apiSecret: neighbour.apiSecret }, ENDPOINTS.limits));
+      // The paused address still gets its correctly signed requests served.
+      expect((await call(server.url, neighbour, ENDPOINTS.limits)).status).toBe(200);
     });
   });
 }

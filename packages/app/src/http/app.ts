@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { AppCore } from '../app-core.ts';
 import errorHandler from './plugins/error-handler.ts';
 import localOnly from './plugins/local-only.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import { premiumRoutes } from './routes/premium.ts';
 import { userDataRoutes } from './routes/user-data.ts';
 import { userRoutes } from './routes/users.ts';
@@ -17,7 +18,17 @@ export interface AppHttpOptions {
 /** The local REST API and the built UI; it does not listen. */
 export async function buildHttpApp(options: AppHttpOptions): Promise<FastifyInstance> {
   const { core } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    // A client that trickles its request is cut off (issue 8); the UI's requests are small and local.
+    http: { headersTimeout: 15_000, requestTimeout: 60_000, connectionsCheckingInterval: 5_000 },
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    connectionTimeout: 30_000,
+  });
+  app.server.maxConnections = 256;
+  await app.register(securityHeaders);
   await app.register(errorHandler);
   await app.register(localOnly);
   await app.register(userRoutes, { core });

@@ -37,6 +37,8 @@ export function toAppError(error: unknown, devicesUrl: string): AppError {
     });
   }
   if (error instanceof ServerUnreachableError) return new AppError('server_unreachable', texts.unreachable(error.message));
+  // The server knows no such device (of this account): the user's request names something gone, not a server failure.
+  if (error instanceof RemoteError && error.status === 404) return new AppError('not_found', error.message);
   if (error instanceof RemoteError) return new AppError('remote_error', error.message);
   if (error instanceof TypeError && /premium server address/.test(error.message)) return new AppError('invalid_input', error.message);
   throw error;

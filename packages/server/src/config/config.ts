@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { buildBackupConfig, type BackupConfigInput, type BackupStorageConfig } from './backup-config.ts';
 import { buildMailConfig, type MailConfig, type MailConfigInput } from './mail-config.ts';
@@ -16,8 +17,16 @@ export interface ServerConfig {
   failedSignatureLimit: number;
   failedSignatureWindowMs: number;
   logLevel: string;
-  /** Trust X-Forwarded-* from a reverse proxy. */
-  trustProxy: boolean;
+  /**
+   * Which reverse proxies may name the client in X-Forwarded-For: false (none),
+   * a hop count (the address the nearest proxy appended, for 1), or the
+   * proxies' addresses and CIDR ranges (the last address not among them).
+   */
+  trustProxy: TrustProxy;
+  /** Redis for the failure counters shared by instances; empty: the database (PostgreSQL) or this process (SQLite). */
+  redisUrl: string;
+  /** Connection limits and timeouts against slow or idle clients (issue 8). */
+  connections: ConnectionLimits;
   /** PEM certificate and key to serve HTTPS directly (PROTOCOL.md decision 11); null: plain HTTP, TLS at a proxy. */
   tls: { certFile: string; keyFile: string } | null;
   /** How long a website login lasts. */
@@ -41,9 +50,26 @@ export interface ServerConfig {
   auditRetentionMs: number | null;
 }
 
+export type TrustProxy = false | number | string[];
+
+export interface ConnectionLimits {
+  /** Time to receive a request's headers. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** A connection on which nothing moves for this long is closed. */
+  idleTimeoutMs: number;
+  /** Open connections at most; more are closed at once. */
+  maxConnections: number;
+}
+
 export interface ServerSecrets {
   /** `ROTKI_PREMIUM_MASTER_KEY`; when empty the key file in the data folder is used. */
   masterKey: string | undefined;
+  /** `ROTKI_PREMIUM_OTHER_MASTER_KEYS`: keys also readable during a rotation (comma-separated), never written with. */
+  otherMasterKeys?: string | undefined;
   /** `ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY`, for the S3 blob store. */
   s3SecretAccessKey?: string | undefined;
   /** `ROTKI_PREMIUM_METRICS_TOKEN`: bearer token for `/metrics`; on the public port, `/metrics` exists only with it. */
@@ -64,6 +90,11 @@ export const DEFAULTS = {
   sessionTtlSeconds: 24 * 60 * 60,
   loginRateLimit: 20,
   loginRateWindowSeconds: 15 * 60,
+  headersTimeoutSeconds: 15,
+  requestTimeoutSeconds: 120,
+  keepAliveTimeoutSeconds: 10,
+  idleTimeoutSeconds: 30,
+  maxConnections: 1024,
   webDir: resolve(import.meta.dirname, '../../../web/dist'),
   adminDir: resolve(import.meta.dirname, '../../../admin/dist'),
 } as const;
@@ -78,6 +109,12 @@ export interface ConfigInput {
   failedSignatureLimit?: number | string | undefined;
   logLevel?: string | undefined;
   trustProxy?: boolean | string | undefined;
+  redisUrl?: string | undefined;
+  headersTimeoutSeconds?: number | string | undefined;
+  requestTimeoutSeconds?: number | string | undefined;
+  keepAliveTimeoutSeconds?: number | string | undefined;
+  idleTimeoutSeconds?: number | string | undefined;
+  maxConnections?: number | string | undefined;
   tlsCert?: string | undefined;
   tlsKey?: string | undefined;
   sessionTtlSeconds?: number | string | undefined;
@@ -128,6 +165,40 @@ function auditRetention(days: number | string | undefined): number | null {
   return parsed === 0 ? null : parsed * DAY_MS;
 }
 
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `--trust-proxy`: absent or "false" trusts nobody; given alone or "true",
+ * one hop; a number, that many hops; otherwise a comma-separated list of
+ * proxy addresses, CIDR ranges or the names loopback, linklocal, uniquelocal.
+ */
+export function parseTrustProxy(value: boolean | string | undefined): TrustProxy {
+  if (value === undefined || value === false || value === '' || value === 'false') return false;
+  if (value === true || value === 'true') return 1;
+  if (/^\d{1,2}$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  for (const entry of entries) {
+    const [address = '', bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGE_NAMES.has(entry) && (family === 0 || !validBits || rest.length > 0)) {
+      throw new Error(`--trust-proxy takes a hop count or proxy addresses/CIDR ranges, got "${entry}"`);
+    }
+  }
+  return entries.length === 0 ? false : entries;
+}
+
+function connectionLimits(input: ConfigInput): ConnectionLimits {
+  const seconds = (value: number | string | undefined, fallback: number, name: string) => integer(value, fallback, name, 1) * 1000;
+  return {
+    headersTimeoutMs: seconds(input.headersTimeoutSeconds, DEFAULTS.headersTimeoutSeconds, 'headers timeout'),
+    requestTimeoutMs: seconds(input.requestTimeoutSeconds, DEFAULTS.requestTimeoutSeconds, 'request timeout'),
+    keepAliveTimeoutMs: seconds(input.keepAliveTimeoutSeconds, DEFAULTS.keepAliveTimeoutSeconds, 'keep-alive timeout'),
+    idleTimeoutMs: seconds(input.idleTimeoutSeconds, DEFAULTS.idleTimeoutSeconds, 'idle timeout'),
+    maxConnections: integer(input.maxConnections, DEFAULTS.maxConnections, 'max connections', 1),
+  };
+}
+
 export function buildConfig(input: ConfigInput): ServerConfig {
   const host = input.host ?? DEFAULTS.host;
   const port = integer(input.port, DEFAULTS.port, 'port');
@@ -145,7 +216,9 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     failedSignatureLimit: integer(input.failedSignatureLimit, DEFAULTS.failedSignatureLimit, 'failed signature limit', 1),
     failedSignatureWindowMs: DEFAULTS.failedSignatureWindowSeconds * 1000,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
-    trustProxy: input.trustProxy === true || input.trustProxy === 'true' || input.trustProxy === '1',
+    trustProxy: parseTrustProxy(input.trustProxy),
+    connections: connectionLimits(input),
+    redisUrl: input.redisUrl ?? '',
     tls,
     sessionTtlMs: integer(input.sessionTtlSeconds, DEFAULTS.sessionTtlSeconds, 'session lifetime', 1) * 1000,
     loginRateLimit: integer(input.loginRateLimit, DEFAULTS.loginRateLimit, 'login rate limit', 1),
@@ -168,6 +241,7 @@ export function readSecrets(env: NodeJS.ProcessEnv = process.env): ServerSecrets
   const metricsToken = env.ROTKI_PREMIUM_METRICS_TOKEN;
   return {
     masterKey: env.ROTKI_PREMIUM_MASTER_KEY,
+    otherMasterKeys: env.ROTKI_PREMIUM_OTHER_MASTER_KEYS,
     s3SecretAccessKey: env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY,
     metricsToken: metricsToken === undefined || metricsToken === '' ? undefined : metricsToken,
     stripeSecretKey: env.ROTKI_PREMIUM_STRIPE_SECRET_KEY,

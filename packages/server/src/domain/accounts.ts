@@ -1,6 +1,7 @@
+import { sql, type ExpressionBuilder } from 'kysely';
 import { z } from 'zod';
 import { webMessages } from '@rotki-premium/protocol/web-api';
-import type { AccountRow } from '../store/schema.ts';
+import type { AccountRow, Database } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, DomainError, invalid, notFound } from './errors.ts';
@@ -78,10 +79,10 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, ip: s
   const taken = await db
     .selectFrom('accounts')
     .select(['username', 'email'])
-    .where((eb) => eb.or([eb('username', '=', username), eb('email', '=', email)]))
+    .where((eb) => eb.or([usernameIs(eb, username), eb('email', '=', email)]))
     .executeTakeFirst();
   if (taken !== undefined) {
-    throw conflict(taken.username === username ? `Username "${username}" is taken` : 'An account with this email exists');
+    throw conflict(taken.username.toLowerCase() === username.toLowerCase() ? `Username "${username}" is taken` : 'An account with this email exists');
   }
   const passwordHash = await hashPassword(password);
   try {
@@ -106,7 +107,7 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, ip: s
 }
 
 export async function findAccountByUsername(ctx: DomainContext, username: string): Promise<Account | null> {
-  const row = await ctx.store.db.selectFrom('accounts').selectAll().where('username', '=', username.trim()).executeTakeFirst();
+  const row = await ctx.store.db.selectFrom('accounts').selectAll().where((eb) => usernameIs(eb, username)).executeTakeFirst();
   return row === undefined ? null : toAccount(row);
 }
 
@@ -122,13 +123,18 @@ export async function getAccount(ctx: DomainContext, accountId: number): Promise
   return toAccount(row);
 }
 
-/** The account a username or an e-mail address names. */
+/** Usernames are unique whatever their case (issue 8): `ALICE` names alice's account. */
+function usernameIs(eb: ExpressionBuilder<Database, 'accounts'>, username: string) {
+  return eb(sql<string>`lower(${eb.ref('accounts.username')})`, '=', username.trim().toLowerCase());
+}
+
+/** The account a username (in any case) or an e-mail address names. */
 export async function findAccountRowByLogin(ctx: DomainContext, login: string): Promise<AccountRow | undefined> {
   const key = login.trim();
   return ctx.store.db
     .selectFrom('accounts')
     .selectAll()
-    .where((eb) => eb.or([eb('username', '=', key), eb('email', '=', key.toLowerCase())]))
+    .where((eb) => eb.or([usernameIs(eb, key), eb('email', '=', key.toLowerCase())]))
     .executeTakeFirst();
 }
 

@@ -14,7 +14,7 @@ export interface ApiCredentials {
 }
 
 /** Binds a stored secret to its account: a ciphertext moved to another row does not decrypt. */
-function secretContext(accountId: number): string {
+export function secretContext(accountId: number): string {
   return `api-secret:account:${accountId}`;
 }
 

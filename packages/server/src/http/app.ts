@@ -4,9 +4,11 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config/config.ts';
 import { backupMetadata, createBackups, type Backups } from '../domain/backups.ts';
 import type { DomainContext } from '../domain/context.ts';
+import { defaultCounterStore, type CounterStore } from '../domain/failure-counters.ts';
 import { openPaymentProviders, type PaymentProviders } from '../domain/payments/providers.ts';
 import { openBlobStore } from '../store/blob-store.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
+import cleanInput from './plugins/clean-input.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
 import requestMetrics from './plugins/request-metrics.ts';
@@ -18,7 +20,8 @@ import { adminSiteRoutes } from './routes/admin-site.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
-import { PREMIUM_BODY_LIMIT, premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
+import { premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
+import { DEFAULT_BODY_LIMIT, SIGNED_BODY_LIMIT } from './body-limits.ts';
 import { WEB_API_PREFIX, webApiRoutes } from './routes/web-api.ts';
 import { ADMIN_API } from '@rotki-premium/protocol/admin-api';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -39,6 +42,8 @@ export interface AppOptions {
   metrics?: ServerMetrics;
   /** Serve `/metrics` on this app's port, behind this bearer token. */
   metricsToken?: string;
+  /** Where failed signatures and logins are counted; default: the database on PostgreSQL, this process on SQLite. */
+  counters?: CounterStore;
   /** This instance's heartbeat and activity counts (failed signatures), when it reports them. */
   telemetry?: InstanceTelemetry;
 }
@@ -46,31 +51,52 @@ export interface AppOptions {
 /** Builds the whole HTTP application; it does not listen. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { ctx, config } = options;
+  const limits = config.connections;
+  // Node checks the header and request timeouts on this interval (30 s by default, too coarse for a 15 s limit).
+  const timeouts = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(limits.headersTimeoutMs / 3))),
+  };
   const tls = options.https;
   const serverFactory: FastifyServerFactory | undefined =
-    tls === undefined ? undefined : (handler) => createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+    tls === undefined ? undefined : (handler) => createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler);
+  const trustProxy = config.trustProxy;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
-    bodyLimit: PREMIUM_BODY_LIMIT,
+    // A hop count trusts the nearest proxies only: the address the last of them appended is the client's.
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
+    ...(serverFactory === undefined ? { http: timeouts } : { serverFactory }),
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.idleTimeoutMs,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     // The rotki app never follows our redirects on the API (PROTOCOL.md decision 11).
     routerOptions: { ignoreTrailingSlash: false },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ...(serverFactory === undefined ? {} : { serverFactory }),
   });
+  // Fastify applies its timeouts to a server it makes itself only.
+  app.server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  app.server.requestTimeout = limits.requestTimeoutMs;
+  app.server.headersTimeout = limits.headersTimeoutMs;
+  app.server.setTimeout(limits.idleTimeoutMs);
+  app.server.maxConnections = limits.maxConnections;
 
   const metrics = options.metrics ?? new ServerMetrics(ctx.store);
+  const counters = options.counters ?? defaultCounterStore(ctx.store);
   await app.register(requestMetrics, { metrics });
   await app.register(errorHandler);
   await app.register(securityHeaders);
-  await app.register(rawBody, { getBodyLimit: PREMIUM_BODY_LIMIT });
+  await app.register(cleanInput);
+  await app.register(rawBody, { getBodyLimit: SIGNED_BODY_LIMIT });
   await app.register(signedRequest, {
     ctx,
     nonceWindowMs: config.nonceWindowMs,
     failedSignatureLimit: config.failedSignatureLimit,
     failedSignatureWindowMs: config.failedSignatureWindowMs,
     metrics,
+    counters,
     ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
   });
   let backups = options.backups;
@@ -94,12 +120,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sessionTtlMs: config.sessionTtlMs,
     loginRateLimit: config.loginRateLimit,
     loginRateWindowMs: config.loginRateWindowMs,
+    counters,
     gateways: providers.gateways,
     backups: ownBackups,
   });
   if (providers.stripe !== null) await app.register(webhookRoutes, { ctx, stripe: providers.stripe });
   await app.register(websiteRoutes, { webDir: config.webDir });
-  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs, counters });
   await app.register(adminSiteRoutes, { adminDir: config.adminDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });

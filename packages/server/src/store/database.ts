@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Pool, PoolConfig } from 'pg';
+import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files.ts';
 import type { Database } from './schema.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -123,7 +123,8 @@ export function openStore(options: StoreOptions): Store {
     };
   }
   const file = sqlitePath(url, options.dataDir);
-  mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
+  if (file !== ':memory:') ensurePrivateDatabaseFile(file);
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only a power loss may drop the last commits.

@@ -2,6 +2,8 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
+import { hardeningMigration } from './migrations/003-hardening.ts';
+import { masterKeysMigration } from './migrations/004-master-keys.ts';
 import { backupHistoryMigration } from './migrations/005-backup-history.ts';
 import { mailMigration } from './migrations/007-mail.ts';
 import { accountSecurityMigration } from './migrations/008-account-security.ts';
@@ -21,6 +23,8 @@ function provider(store: Store): MigrationProvider {
       return {
         '001-init': initMigration(store.dialect),
         '002-backups': backupsMigration(store.dialect),
+        '003-hardening': hardeningMigration(store.dialect),
+        '004-master-keys': masterKeysMigration(store.dialect),
         '005-backup-history': backupHistoryMigration(store.dialect),
         '007-mail': mailMigration(store.dialect),
         '008-account-security': accountSecurityMigration(store.dialect),

@@ -150,6 +150,21 @@ export interface ReplayNonceTable {
   expires_at: number;
 }
 
+/** Failures counted across instances in a fixed window (issue 8). */
+export interface RateLimitCounterTable {
+  subject: string;
+  count: number;
+  window_ends_at: number;
+}
+
+/** The master key the secrets are encrypted under (`current`) and those a rotation retired, by fingerprint. */
+export interface MasterKeyTable {
+  fingerprint: string;
+  state: 'current' | 'retired';
+  created_at: number;
+  retired_at: number | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
@@ -183,4 +198,6 @@ export interface Database {
   recovery_codes: RecoveryCodeTable;
   passkeys: PasskeyTable;
   auth_challenges: AuthChallengeTable;
+  rate_limit_counters: RateLimitCounterTable;
+  master_keys: MasterKeyTable;
 }

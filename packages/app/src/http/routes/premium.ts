@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { DeviceIdentifier, DeviceName } from '@rotki-premium/protocol';
 import { z } from 'zod';
 import type { AppCore } from '../../app-core.ts';
 import { ok } from '../envelope.ts';
 
 const SyncBody = z.object({ action: z.enum(['upload', 'download']) });
-const RenameBody = z.object({ device_identifier: z.string().min(1), device_name: z.string() });
-const DeleteBody = z.object({ device_identifier: z.string().min(1) });
+const RenameBody = z.object({ device_identifier: DeviceIdentifier, device_name: DeviceName });
+const DeleteBody = z.object({ device_identifier: DeviceIdentifier });
 
 /** Premium for the logged-in user: status, removal, sync, devices and capabilities. */
 export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppCore }): Promise<void> {

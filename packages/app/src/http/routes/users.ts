@@ -1,19 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { textLine } from '@rotki-premium/protocol';
 import { z } from 'zod';
 import type { AppCore } from '../../app-core.ts';
 import { AppError } from '../../errors.ts';
 import { ok } from '../envelope.ts';
 
 const CreateUserBody = z.object({
-  name: z.string(),
-  password: z.string(),
+  name: textLine(z.string().max(100)),
+  password: textLine(z.string().max(1000)),
   premium_api_key: z.string().optional(),
   premium_api_secret: z.string().optional(),
   sync_database: z.boolean().optional(),
 });
 
 const LoginBody = z.object({
-  password: z.string(),
+  password: textLine(z.string().max(1000)),
   sync_approval: z.enum(['unknown', 'yes', 'no']).default('unknown'),
 });
 
@@ -22,7 +23,7 @@ const PatchUserBody = z.union([
   z.object({ premium_api_key: z.string(), premium_api_secret: z.string() }).strict(),
 ]);
 
-const NameParams = z.object({ name: z.string() });
+const NameParams = z.object({ name: textLine(z.string().max(100)) });
 
 /** Local users, as rotki's `/api/1/users`: create, log in (with the sync question), log out, set premium keys. */
 export async function userRoutes(app: FastifyInstance, { core }: { core: AppCore }): Promise<void> {

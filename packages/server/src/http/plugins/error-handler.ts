@@ -28,9 +28,12 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
       return reply.code(STATUS_OF_KIND[error.kind]).send({ error: error.message });
     }
     if (error instanceof BodyError) {
-      return reply.code(error.statusCode).send({ error: error.message });
+      return reply.code(error.statusCode).send(error.statusCode === 413 ? { error: error.message, code: 'request_too_large' } : { error: error.message });
     }
     const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status === 413) {
+      return reply.code(413).send({ error: messages.requestTooLarge(request.routeOptions.bodyLimit ?? 0), code: 'request_too_large' });
+    }
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ error: messages.invalidRequest(error.message) });
     }

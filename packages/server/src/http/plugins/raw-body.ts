@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { messages } from '@rotki-premium/protocol';
+import { MAX_JSON_DEPTH, exceedsJsonDepth, messages } from '@rotki-premium/protocol';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,22 +21,40 @@ export class BodyError extends Error {
   }
 }
 
+/**
+ * Reads a body up to `limit` bytes. Past it, answers 413 and lets Node's HTTP
+ * server discard the rest, so the client reads the answer instead of a reset.
+ */
 function readStream(request: FastifyRequest, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    request.raw.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        request.raw.destroy();
-        reject(new BodyError(413, 'Request body is too large'));
+        request.raw.off('data', onData);
+        request.raw.resume();
+        reject(new BodyError(413, messages.requestTooLarge(limit)));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    request.raw.on('data', onData);
     request.raw.on('end', () => resolve(Buffer.concat(chunks)));
     request.raw.on('error', reject);
   });
+}
+
+/** Parses a JSON body after checking its nesting (one linear pass), so no later walk of it can exhaust the stack. */
+export function parseJsonBody(bytes: Buffer): unknown {
+  if (exceedsJsonDepth(bytes)) {
+    throw new BodyError(400, messages.invalidRequest(`the body nests deeper than ${MAX_JSON_DEPTH} levels`));
+  }
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new BodyError(400, messages.invalidRequest('the body is not valid JSON'));
+  }
 }
 
 /**
@@ -54,9 +72,9 @@ async function rawBodyPlugin(app: FastifyInstance, options: { getBodyLimit: numb
       return;
     }
     try {
-      done(null, JSON.parse(bytes.toString('utf8')));
-    } catch {
-      done(new BodyError(400, messages.invalidRequest('the body is not valid JSON')), undefined);
+      done(null, parseJsonBody(bytes));
+    } catch (error) {
+      done(error as BodyError, undefined);
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) => {
@@ -71,6 +89,10 @@ async function rawBodyPlugin(app: FastifyInstance, options: { getBodyLimit: numb
     if ((length === undefined || length === '0') && !chunked) {
       request.rawBody = Buffer.alloc(0);
       return;
+    }
+    if (Number(length) > options.getBodyLimit) {
+      request.raw.resume();
+      throw new BodyError(413, messages.requestTooLarge(options.getBodyLimit));
     }
     request.rawBody = await readStream(request, options.getBodyLimit);
   });

@@ -8,6 +8,7 @@ import {
   authFailureStatus,
   messages,
   urlencode,
+  NestingTooDeepError,
   type PremiumEndpoint,
   type PythonValue,
 } from '@rotki-premium/protocol';
@@ -16,9 +17,10 @@ import type { DomainContext } from '../../domain/context.ts';
 import { touchDevice } from '../../domain/devices.ts';
 import type { InstanceTelemetry } from '../../domain/system/telemetry.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
-import { AuthFailure, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
-import { FailureLimiter } from '../signed/failure-limiter.ts';
-import { BodyError } from './raw-body.ts';
+import type { Signer } from '../../domain/credentials.ts';
+import { AuthFailure, lookUpSigner, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
+import { failureCounter, type CounterStore } from '../../domain/failure-counters.ts';
+import { BodyError, parseJsonBody } from './raw-body.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -34,6 +36,8 @@ declare module 'fastify' {
     };
   }
   interface FastifyRequest {
+    /** The owner of the request's API-KEY, looked up from the headers before the body is read. */
+    signer?: Signer;
     subscriber?: Subscriber;
     /** The signed parameters as received, decoded. */
     signedParams?: Record<string, unknown>;
@@ -55,6 +59,8 @@ export interface SignedRequestOptions {
   failedSignatureLimit: number;
   failedSignatureWindowMs: number;
   metrics: ServerMetrics;
+  /** Where failures are counted (shared by the instances on PostgreSQL or Redis). */
+  counters: CounterStore;
   /** Counts failed signatures for the console's dashboard (summed over instances). */
   telemetry?: InstanceTelemetry;
 }
@@ -71,11 +77,7 @@ function jsonBody(request: FastifyRequest): unknown {
   // and what the signature covers must be what was sent.
   const raw = request.rawBody;
   if (raw === undefined || raw.length === 0) return {};
-  try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
-  } catch {
-    throw new BodyError(400, messages.invalidRequest('the body is not valid JSON'));
-  }
+  return parseJsonBody(raw);
 }
 
 /** S and the decoded parameters, rebuilt per PROTOCOL.md §4.5. */
@@ -100,7 +102,12 @@ function signedString(
         throw new BodyError(400, messages.invalidRequest('the body must be a JSON object'));
       }
       const entries = Object.entries(body as Record<string, PythonValue>);
-      return { encoded: urlencode(entries), params: body as Record<string, unknown> };
+      try {
+        return { encoded: urlencode(entries), params: body as Record<string, unknown> };
+      } catch (error) {
+        if (error instanceof NestingTooDeepError) throw new BodyError(400, messages.invalidRequest(error.message));
+        throw error;
+      }
     }
     default:
       return { encoded: '', params: {} };
@@ -115,38 +122,68 @@ function signedString(
  */
 export const ADDRESS_LIMIT_FACTOR = 10;
 
+/**
+ * Signed requests in two steps. `onRequest`, from the headers alone: missing
+ * headers, then the API key (format, then one lookup); an unknown key is
+ * refused before a byte of the body is read. `preHandler`: the signature over
+ * the (size-capped) body, nonce, subscription and replay.
+ *
+ * The failure limits slow failures only: while a key or an address is over
+ * its limit, failed requests get 429 instead of 401/403, and a correctly
+ * signed request is still served, so knowing someone's key never locks them out.
+ */
 async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestOptions): Promise<void> {
   const { ctx, metrics } = options;
-  const keyLimiter = new FailureLimiter(options.failedSignatureLimit, options.failedSignatureWindowMs);
-  const addressLimiter = new FailureLimiter(
+  const keyLimiter = failureCounter(options.counters, 'signature:key', options.failedSignatureLimit, options.failedSignatureWindowMs);
+  const addressLimiter = failureCounter(
+    options.counters,
+    'signature:address',
     options.failedSignatureLimit * ADDRESS_LIMIT_FACTOR,
     options.failedSignatureWindowMs,
   );
 
+  async function auditLimitReached(request: FastifyRequest, subject: 'api_key' | 'address', signer: Signer | undefined): Promise<void> {
+    await recordAudit(ctx.store.db, ctx.clock, {
+      accountId: signer === undefined ? null : signer.accountId,
+      action: 'signature.rate_limited',
+      detail: { subject, path: request.routeOptions.url },
+      ip: request.ip,
+    });
+  }
+
+  /**
+   * Counts a failed key or signature. Returns the seconds to wait when the key
+   * or the address was already over its limit (that failure is not counted
+   * again), else 0.
+   */
+  async function countFailure(request: FastifyRequest, apiKey: string, signer: Signer | undefined): Promise<number> {
+    const now = ctx.clock.now();
+    options.telemetry?.count('signature_failed');
+    const wait = Math.max(
+      await addressLimiter.retryAfterSeconds(request.ip, now),
+      signer === undefined ? 0 : await keyLimiter.retryAfterSeconds(apiKey, now),
+    );
+    if (wait > 0) return wait;
+    // Only a known key is counted per key: counting made-up keys would only fill memory.
+    const keyReached = signer !== undefined && (await keyLimiter.recordFailure(apiKey, now));
+    const addressReached = await addressLimiter.recordFailure(request.ip, now);
+    if (keyReached) await auditLimitReached(request, 'api_key', signer);
+    else if (addressReached) await auditLimitReached(request, 'address', signer);
+    return 0;
+  }
+
   async function refuse(request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint, failure: AuthFailure) {
     const now = ctx.clock.now();
+    if (failure.isSignatureFailure) {
+      const wait = await countFailure(request, header(request, API_KEY_HEADER) ?? '', request.signer);
+      if (wait > 0) {
+        metrics.signedAuth('rate_limited');
+        return reply.code(429).header('retry-after', String(wait)).send({ error: messages.rateLimited(wait), code: 'rate_limited' });
+      }
+    }
     metrics.signedAuth(failure.code);
     if (failure.code === AuthErrorCode.NonceOutsideWindow) {
       reply.header(SERVER_TIME_HEADER, String(now)).header('date', new Date(now).toUTCString());
-    }
-    if (failure.isSignatureFailure) {
-      options.telemetry?.count('signature_failed');
-      const apiKey = header(request, API_KEY_HEADER) ?? '';
-      const keyLimited = keyLimiter.recordFailure(apiKey, now);
-      const addressLimited = addressLimiter.recordFailure(request.ip, now);
-      if (keyLimited || addressLimited) {
-        const signer = await ctx.store.db
-          .selectFrom('api_credentials')
-          .select('account_id')
-          .where('api_key', '=', apiKey)
-          .executeTakeFirst();
-        await recordAudit(ctx.store.db, ctx.clock, {
-          accountId: signer === undefined ? null : Number(signer.account_id),
-          action: 'signature.rate_limited',
-          detail: { subject: keyLimited ? 'api_key' : 'address', path: request.routeOptions.url },
-          ip: request.ip,
-        });
-      }
     }
     request.log.info({ code: failure.code }, 'premium request refused');
     return reply.code(authFailureStatus(endpoint.prefix === '/api/1' ? 'api' : 'nest')).send({
@@ -155,13 +192,22 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
     });
   }
 
-  function rateLimited(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
-    const now = ctx.clock.now();
-    const apiKey = header(request, API_KEY_HEADER) ?? '';
-    const wait = Math.max(addressLimiter.retryAfterSeconds(request.ip, now), keyLimiter.retryAfterSeconds(apiKey, now));
-    if (wait === 0) return null;
-    metrics.signedAuth('rate_limited');
-    return reply.code(429).header('retry-after', String(wait)).send({ error: messages.rateLimited(wait), code: 'rate_limited' });
+  /** The headers' part: refuses at once (and returns null) when they cannot be right, whatever the body. */
+  async function identify(request: FastifyRequest, reply: FastifyReply, endpoint: PremiumEndpoint): Promise<Signer | null> {
+    const apiKey = header(request, API_KEY_HEADER);
+    const apiSign = header(request, API_SIGN_HEADER);
+    if (apiKey === undefined || apiKey === '' || apiSign === undefined || apiSign === '' || endpoint.signMethod === null) {
+      await refuse(request, reply, endpoint, new AuthFailure(AuthErrorCode.MissingCredentials, messages.missingCredentials()));
+      return null;
+    }
+    try {
+      request.signer = await lookUpSigner(ctx, apiKey);
+      return request.signer;
+    } catch (error) {
+      if (!(error instanceof AuthFailure)) throw error;
+      await refuse(request, reply, endpoint, error);
+      return null;
+    }
   }
 
   async function authenticate(
@@ -171,14 +217,8 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
     namesCaller: boolean,
     rebuilt: { encoded: string | Buffer; params: Record<string, unknown> } | null,
   ): Promise<Subscriber | null> {
-    const limited = rateLimited(request, reply);
-    if (limited !== null) return null;
-    const apiKey = header(request, API_KEY_HEADER);
-    const apiSign = header(request, API_SIGN_HEADER);
-    if (apiKey === undefined || apiKey === '' || apiSign === undefined || apiSign === '' || endpoint.signMethod === null) {
-      await refuse(request, reply, endpoint, new AuthFailure(AuthErrorCode.MissingCredentials, messages.missingCredentials()));
-      return null;
-    }
+    const signer = request.signer ?? (await identify(request, reply, endpoint));
+    if (signer === null || endpoint.signMethod === null) return null;
     try {
       const { encoded, params } = rebuilt ?? signedString(request, endpoint);
       const nonce = params.nonce;
@@ -186,13 +226,14 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
         ctx,
         { nonceWindowMs: options.nonceWindowMs },
         {
-          apiKey,
-          apiSign,
+          apiKey: signer.apiKey,
+          apiSign: header(request, API_SIGN_HEADER) ?? '',
           signMethod: endpoint.signMethod,
           encodedParams: encoded,
           nonce: nonce === undefined || nonce === null ? undefined : String(nonce),
           requireNonce: endpoint.signMethod !== 'watchers',
         },
+        signer,
       );
       const caller = params.device_identifier;
       if (namesCaller && typeof caller === 'string' && caller !== '') {
@@ -221,6 +262,13 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
         params: Object.fromEntries(params),
       }),
   );
+
+  // Before the body is read: a request without a known key costs one lookup and no body work.
+  app.addHook('onRequest', async (request, reply) => {
+    const premium = request.routeOptions.config.premium;
+    if (premium === undefined || premium.endpoint.signMethod === null) return;
+    if ((await identify(request, reply, premium.endpoint)) === null) return reply;
+  });
 
   app.addHook('preHandler', async (request, reply) => {
     const premium = request.routeOptions.config.premium;

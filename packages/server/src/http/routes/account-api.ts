@@ -26,8 +26,8 @@ const BODY_LIMIT = 16 * 1024;
 
 export interface AttemptLimiter {
   /** Answers 429 while any of `keys` has too many recent failures. */
-  refuseIfLimited(reply: FastifyReply, keys: string[]): void;
-  recordFailedAttempt(keys: string[]): void;
+  refuseIfLimited(reply: FastifyReply, keys: string[]): Promise<void>;
+  recordFailedAttempt(keys: string[]): Promise<void>;
 }
 
 export interface AccountApiOptions {
@@ -36,7 +36,7 @@ export interface AccountApiOptions {
   backups: Backups;
   sessionTtlMs: number;
   /** The per-address rate limit of login and sign-up. */
-  perAddress: { max: number; timeWindow: number; keyGenerator: (request: FastifyRequest) => string };
+  perAddress: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   limiter: AttemptLimiter;
   endCurrentSession(request: FastifyRequest): Promise<void>;
 }
@@ -76,7 +76,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
 
   app.post(
     route(WEB_API_PATHS.forgotPassword),
-    { bodyLimit: BODY_LIMIT, config: { ...optional, rateLimit: options.perAddress } },
+    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<MailSentResponse> => {
       const { login } = ForgotPasswordRequest.parse(request.body ?? {});
       await requestPasswordReset(ctx, login, request.ip);
@@ -87,7 +87,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
 
   app.post(
     route(WEB_API_PATHS.resetPassword),
-    { bodyLimit: BODY_LIMIT, config: { ...optional, rateLimit: options.perAddress } },
+    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply) => {
       const body = ResetPasswordRequest.parse(request.body ?? {});
       await resetPassword(ctx, body.token, body.password, request.ip);
@@ -102,11 +102,11 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
     const body = ChangePasswordRequest.parse(request.body ?? {});
     const session = sessionOf(request);
     const keys = [`password:${session.accountId}`];
-    limiter.refuseIfLimited(reply, keys);
+    await limiter.refuseIfLimited(reply, keys);
     try {
       await changePassword(ctx, session.accountId, session.id, body.currentPassword, body.password, request.ip);
     } catch (error) {
-      limiter.recordFailedAttempt(keys);
+      await limiter.recordFailedAttempt(keys);
       throw error;
     }
     return success;
@@ -119,12 +119,12 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
       const body = ChangeEmailRequest.parse(request.body ?? {});
       const session = sessionOf(request);
       const keys = [`password:${session.accountId}`];
-      limiter.refuseIfLimited(reply, keys);
+      await limiter.refuseIfLimited(reply, keys);
       let newEmail;
       try {
         ({ newEmail } = await requestEmailChange(ctx, session.accountId, body.email, body.currentPassword, request.ip));
       } catch (error) {
-        limiter.recordFailedAttempt(keys);
+        await limiter.recordFailedAttempt(keys);
         throw error;
       }
       reply.code(202);
@@ -150,11 +150,11 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
     const body = DeleteAccountRequest.parse(request.body ?? {});
     const { accountId } = sessionOf(request);
     const keys = [`password:${accountId}`];
-    limiter.refuseIfLimited(reply, keys);
+    await limiter.refuseIfLimited(reply, keys);
     try {
       await deleteOwnAccount(ctx, options.backups, accountId, body, request.ip);
     } catch (error) {
-      limiter.recordFailedAttempt(keys);
+      await limiter.recordFailedAttempt(keys);
       throw error;
     }
     reply.endSession();

@@ -16,7 +16,7 @@ import { userAgentOf, type BackupAuthor } from '../../domain/backup-history.ts';
 import { findDeviceNaming } from '../../domain/devices.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
-import { PREMIUM_BODY_LIMIT } from './premium-api.ts';
+import { PREMIUM_BODY_LIMIT } from '../body-limits.ts';
 
 /** Logged (info) for every refused chunk, with its status and code. */
 export const BACKUP_CHUNK_REFUSED = 'backup chunk refused';
@@ -182,7 +182,7 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
 
   app.post(
     '/nest/1/backup/range',
-    { config: { premium: { endpoint: ENDPOINTS.uploadBackupChunk, namesCaller: true } } },
+    { bodyLimit: PREMIUM_BODY_LIMIT, config: { premium: { endpoint: ENDPOINTS.uploadBackupChunk, namesCaller: true } } },
     async (request, reply) => {
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > PREMIUM_BODY_LIMIT) {

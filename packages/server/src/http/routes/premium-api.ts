@@ -15,6 +15,7 @@ import {
 } from '@rotki-premium/protocol';
 import type { z } from 'zod';
 import type { DomainContext } from '../../domain/context.ts';
+import { DomainError } from '../../domain/errors.ts';
 import {
   DeviceLimitReachedError,
   listDevices,
@@ -25,15 +26,13 @@ import {
   wireDevice,
 } from '../../domain/devices.ts';
 import { listTiers, unlocksOf, userLimitsOf } from '../../domain/tiers.ts';
+import { SIGNED_BODY_LIMIT } from '../body-limits.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
 
-/** 10,000,000-byte chunks plus multipart overhead (PROTOCOL.md decision 11). */
-export const PREMIUM_BODY_LIMIT = 11 * 1024 * 1024;
-
 function signed(endpoint: PremiumEndpoint, namesCaller: boolean) {
   return {
-    bodyLimit: PREMIUM_BODY_LIMIT,
+    bodyLimit: SIGNED_BODY_LIMIT,
     // GET bodies carry signed parameters on form routes and on GET watchers (`{}`).
     config: { premium: { endpoint, namesCaller }, readGetBody: endpoint.transport === 'form' || endpoint.transport === 'json' },
   };
@@ -127,7 +126,13 @@ export async function premiumApiRoutes(app: FastifyInstance, options: PremiumApi
   app.delete('/nest/1/devices', signed(ENDPOINTS.deleteDevice, false), async (request) => {
     const subscriber = subscriberOf(request);
     const body = parse(DeleteDeviceRequest, request.body);
-    await removeDevice(ctx, subscriber, { identifier: body.device_identifier }, { ip: request.ip });
+    try {
+      await removeDevice(ctx, subscriber, { identifier: body.device_identifier }, { ip: request.ip });
+    } catch (error) {
+      // Idempotent (issue 8): a device of this account that is already gone is the outcome asked for,
+      // and rotki shows a 404 here as "Failed to contact rotki server".
+      if (!(error instanceof DomainError && error.kind === 'not_found')) throw error;
+    }
     return { success: true };
   });
 

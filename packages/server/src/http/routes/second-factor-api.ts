@@ -32,7 +32,7 @@ const BODY_LIMIT = 96 * 1024;
 export interface SecondFactorApiOptions {
   ctx: DomainContext;
   sessionTtlMs: number;
-  perAddress: { max: number; timeWindow: number; keyGenerator: (request: FastifyRequest) => string };
+  perAddress: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   limiter: AttemptLimiter;
   endCurrentSession(request: FastifyRequest): Promise<void>;
   /** What login answers once a session is open. */
@@ -90,19 +90,19 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.secondFactor),
-    { bodyLimit: BODY_LIMIT, config: { ...optional, rateLimit: options.perAddress } },
+    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<AccountResponse> => {
       const { code } = CodeRequest.parse(request.body ?? {});
       const token = request.cookies[PENDING_LOGIN_COOKIE] ?? '';
       const accountId = token === '' ? null : await pendingAccount(ctx, token);
       if (accountId === null) throw signInExpired();
       const keys = [`second-factor:${accountId}`];
-      limiter.refuseIfLimited(reply, keys);
+      await limiter.refuseIfLimited(reply, keys);
       let issued;
       try {
         issued = await codeStep(ctx, token, code, signInOptions(request));
       } catch (error) {
-        limiter.recordFailedAttempt(keys);
+        await limiter.recordFailedAttempt(keys);
         throw error;
       }
       if (issued === null) throw signInExpired();
@@ -112,7 +112,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.passkeyLoginOptions),
-    { config: { ...optional, rateLimit: options.perAddress } },
+    { onRequest: options.perAddress, config: { ...optional } },
     async (request): Promise<object> => {
       const token = request.cookies[PENDING_LOGIN_COOKIE] ?? '';
       const accountId = token === '' ? null : await pendingAccount(ctx, token);
@@ -122,7 +122,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.passkeyLogin),
-    { bodyLimit: BODY_LIMIT, config: { ...optional, rateLimit: options.perAddress } },
+    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<AccountResponse> => {
       const { assertion } = PasskeyLoginRequest.parse(request.body ?? {});
       const token = request.cookies[PENDING_LOGIN_COOKIE];
@@ -169,11 +169,11 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     const { code } = CodeRequest.parse(request.body ?? {});
     const { accountId } = sessionOf(request);
     const keys = [`second-factor:${accountId}`];
-    limiter.refuseIfLimited(reply, keys);
+    await limiter.refuseIfLimited(reply, keys);
     try {
       return await work(accountId, code);
     } catch (error) {
-      limiter.recordFailedAttempt(keys);
+      await limiter.recordFailedAttempt(keys);
       throw error;
     }
   }

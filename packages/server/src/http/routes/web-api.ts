@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   DeviceIdParam,
@@ -42,7 +41,7 @@ import type { PaymentGateways } from '../../domain/payments/gateways.ts';
 import { currentSubscription } from '../../domain/subscriptions.ts';
 import { currentPrices } from '../../domain/billing/prices.ts';
 import { listTiers } from '../../domain/tiers.ts';
-import { FailureLimiter } from '../signed/failure-limiter.ts';
+import { failureCounter, type CounterStore } from '../../domain/failure-counters.ts';
 import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
 import { accountApiRoutes } from './account-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
@@ -61,6 +60,8 @@ export interface WebApiOptions {
   /** Login and sign-up attempts per client address in `loginRateWindowMs`. */
   loginRateLimit: number;
   loginRateWindowMs: number;
+  /** Where attempts are counted (shared by the instances on PostgreSQL or Redis). */
+  counters: CounterStore;
   /** Payment providers this server calls (Stripe), when enabled. */
   gateways: PaymentGateways;
   /** The backup store, for deleting an account's backups with it. */
@@ -130,14 +131,10 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
  */
 export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions): Promise<void> {
   const { ctx, gateways } = options;
-  const accountAttempts = new FailureLimiter(ACCOUNT_ATTEMPT_LIMIT, options.loginRateWindowMs);
+  const accountAttempts = failureCounter(options.counters, 'web:account', ACCOUNT_ATTEMPT_LIMIT, options.loginRateWindowMs);
+  const addressAttempts = failureCounter(options.counters, 'web:address', options.loginRateLimit, options.loginRateWindowMs);
 
   await app.register(cookie);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(Math.max(1, Math.ceil(context.ttl / 1000)))),
-  });
   await app.register(session, { ctx, sessionTtlMs: options.sessionTtlMs });
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
@@ -164,24 +161,30 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     reply.header('cache-control', 'no-store');
   });
 
-  const perAddress = {
-    max: options.loginRateLimit,
-    timeWindow: options.loginRateWindowMs,
-    keyGenerator: (request: FastifyRequest) => request.ip,
-  };
-
-  function refuseIfLimited(reply: FastifyReply, keys: string[]): void {
+  /** Login and sign-up attempts per client address, counted before the body is read. */
+  async function perAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const now = ctx.clock.now();
-    const wait = Math.max(0, ...keys.map((key) => accountAttempts.retryAfterSeconds(key, now)));
+    const wait = await addressAttempts.retryAfterSeconds(request.ip, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(wait));
+    }
+    await addressAttempts.recordFailure(request.ip, now);
+  }
+
+  async function refuseIfLimited(reply: FastifyReply, keys: string[]): Promise<void> {
+    const now = ctx.clock.now();
+    const waits = await Promise.all(keys.map((key) => accountAttempts.retryAfterSeconds(key, now)));
+    const wait = Math.max(0, ...waits);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(wait));
     }
   }
 
-  function recordFailedAttempt(keys: string[]): void {
+  async function recordFailedAttempt(keys: string[]): Promise<void> {
     const now = ctx.clock.now();
-    for (const key of keys) accountAttempts.recordFailure(key, now);
+    for (const key of keys) await accountAttempts.recordFailure(key, now);
   }
 
   async function endCurrentSession(request: FastifyRequest): Promise<void> {
@@ -195,17 +198,17 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
 
   app.post(
     route(WEB_API_PATHS.signup),
-    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
+    { bodyLimit: WEB_BODY_LIMIT, onRequest: perAddress, config: { session: 'optional' } },
     async (request, reply): Promise<MailSentResponse> => {
       const body = SignupRequest.parse(request.body ?? {});
       const keys = [`signup:${body.username.trim().toLowerCase()}`, `signup:${body.email.trim().toLowerCase()}`];
-      refuseIfLimited(reply, keys);
+      await refuseIfLimited(reply, keys);
       try {
         const { created } = await signUp(ctx, body, request.ip);
         // An address with an account counts as a refused attempt, without saying so.
-        if (!created) recordFailedAttempt(keys);
+        if (!created) await recordFailedAttempt(keys);
       } catch (error) {
-        recordFailedAttempt(keys);
+        await recordFailedAttempt(keys);
         throw error;
       }
       reply.code(202);
@@ -215,18 +218,20 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
 
   app.post(
     route(WEB_API_PATHS.login),
-    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'optional', rateLimit: perAddress } },
+    { bodyLimit: WEB_BODY_LIMIT, onRequest: perAddress, config: { session: 'optional' } },
     async (request, reply): Promise<LoginResponse> => {
       const body = LoginRequest.parse(request.body ?? {});
-      const keys = [`login:${body.username.toLowerCase()}`];
-      refuseIfLimited(reply, keys);
+      // Keyed on the account, whether its username (in any case) or its e-mail was typed.
+      const named = await findAccountRowByLogin(ctx, body.username);
+      const keys = [named === undefined ? `login:${body.username.trim().toLowerCase()}` : `login:account:${Number(named.id)}`];
+      await refuseIfLimited(reply, keys);
       const result = await passwordStep(ctx, body.username, body.password, {
         ttlMs: options.sessionTtlMs,
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       });
       if (result === null) {
-        recordFailedAttempt(keys);
+        await recordFailedAttempt(keys);
         throw new WebApiError(401, WebErrorCode.WrongCredentials, webMessages.wrongCredentials());
       }
       if (result.kind === 'second_factor') {

@@ -1,6 +1,7 @@
 import {
   AuthErrorCode,
   decodeApiSecret,
+  isWellFormedApiKey,
   messages,
   verifyEncoded,
   type SignMethod,
@@ -51,17 +52,29 @@ export interface VerificationPolicy {
 const NONCE_PATTERN = /^\d{1,16}$/;
 
 /**
+ * The first step of PROTOCOL.md §4.6, taken from the headers alone before any
+ * body is read: a key that is not of our format is refused without a query,
+ * an unknown one after a single indexed lookup.
+ */
+export async function lookUpSigner(ctx: DomainContext, apiKey: string): Promise<Signer> {
+  const signer = isWellFormedApiKey(apiKey) ? await findSignerByApiKey(ctx, apiKey) : null;
+  if (signer === null) throw new AuthFailure(AuthErrorCode.UnknownApiKey, messages.unknownApiKey());
+  return signer;
+}
+
+/**
  * PROTOCOL.md §4.6 and decisions 1–2: key → signature → nonce window →
  * account not suspended → subscription → replay. Nothing is written before the signature and window
- * checks pass; the replay record is the only write.
+ * checks pass; the replay record is the only write. `signer` is the key's
+ * owner when the caller looked it up already (before reading the body).
  */
 export async function verifySignedRequest(
   ctx: DomainContext,
   policy: VerificationPolicy,
   input: SignedRequestInput,
+  known?: Signer,
 ): Promise<Subscriber> {
-  const signer: Signer | null = await findSignerByApiKey(ctx, input.apiKey);
-  if (signer === null) throw new AuthFailure(AuthErrorCode.UnknownApiKey, messages.unknownApiKey());
+  const signer: Signer = known ?? (await lookUpSigner(ctx, input.apiKey));
 
   const secret = decodeApiSecret(signer.apiSecret);
   if (secret === null || !verifyEncoded(secret, input.signMethod, input.encodedParams, input.apiSign)) {

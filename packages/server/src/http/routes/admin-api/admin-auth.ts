@@ -19,7 +19,7 @@ import {
   type IssuedOperatorSession,
   type OperatorSession,
 } from '../../../domain/operators/operator-sessions.ts';
-import { FailureLimiter } from '../../signed/failure-limiter.ts';
+import { failureCounter, type CounterStore } from '../../../domain/failure-counters.ts';
 import {
   AdminApiError,
   CONSOLE_PRE_SESSION_CSRF_COOKIE,
@@ -51,13 +51,25 @@ function setSessionCookie(request: FastifyRequest, reply: FastifyReply, issued: 
 }
 
 /** Sign-in (password, then the authenticator's code; at the first sign-in the authenticator is set up), the session, sign-out. */
-export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: DomainContext }): Promise<void> {
+export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: DomainContext; counters: CounterStore }): Promise<void> {
   const { ctx } = options;
-  const nameAttempts = new FailureLimiter(NAME_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
-  const perAddress = { max: ADDRESS_ATTEMPT_LIMIT, timeWindow: ATTEMPT_WINDOW_MS, keyGenerator: (request: FastifyRequest) => request.ip };
+  // Counted where the website's and the signed API's are: shared by the instances on PostgreSQL or Redis.
+  const nameAttempts = failureCounter(options.counters, 'console:name', NAME_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
+  const addressAttempts = failureCounter(options.counters, 'console:address', ADDRESS_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
 
-  function refuseIfLimited(reply: FastifyReply, name: string): void {
-    const wait = nameAttempts.retryAfterSeconds(name.toLowerCase(), ctx.clock.now());
+  /** Sign-in attempts per client address, counted before the body is read. */
+  async function perAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const now = ctx.clock.now();
+    const wait = await addressAttempts.retryAfterSeconds(request.ip, now);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new AdminApiError(429, AdminErrorCode.RateLimited, adminMessages.tooManyAttempts(wait));
+    }
+    await addressAttempts.recordFailure(request.ip, now);
+  }
+
+  async function refuseIfLimited(reply: FastifyReply, name: string): Promise<void> {
+    const wait = await nameAttempts.retryAfterSeconds(name.toLowerCase(), ctx.clock.now());
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AdminApiError(429, AdminErrorCode.RateLimited, adminMessages.tooManyAttempts(wait));
@@ -74,13 +86,13 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
 
   app.post(
     path(ADMIN_API_PATHS.session),
-    { bodyLimit: 4096, config: { console: 'public', rateLimit: perAddress } },
+    { bodyLimit: 4096, onRequest: perAddress, config: { console: 'public' } },
     async (request, reply): Promise<SignInStep> => {
       const body = SignInRequest.parse(request.body ?? {});
-      refuseIfLimited(reply, body.username);
+      await refuseIfLimited(reply, body.username);
       const outcome = await signInWithPassword(ctx, body.username, body.password, request.ip);
       if (outcome === null) {
-        nameAttempts.recordFailure(body.username.toLowerCase(), ctx.clock.now());
+        await nameAttempts.recordFailure(body.username.toLowerCase(), ctx.clock.now());
         throw new AdminApiError(401, AdminErrorCode.WrongCredentials, adminMessages.wrongCredentials());
       }
       if (request.operatorSession !== null) await endOperatorSession(ctx, request.operatorSession.id);
@@ -94,14 +106,14 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
 
   app.post(
     path(ADMIN_API_PATHS.sessionTotp),
-    { bodyLimit: 1024, config: { console: 'password', rateLimit: perAddress } },
+    { bodyLimit: 1024, onRequest: perAddress, config: { console: 'password' } },
     async (request, reply): Promise<SessionView> => {
       const pending = request.operatorSession as OperatorSession;
-      refuseIfLimited(reply, pending.operator.username);
+      await refuseIfLimited(reply, pending.operator.username);
       const { code } = TotpRequest.parse(request.body ?? {});
       const issued = await completeSecondFactor(ctx, pending, code, request.ip);
       if (issued === null) {
-        nameAttempts.recordFailure(pending.operator.username.toLowerCase(), ctx.clock.now());
+        await nameAttempts.recordFailure(pending.operator.username.toLowerCase(), ctx.clock.now());
         throw new AdminApiError(401, AdminErrorCode.WrongCode, adminMessages.wrongCode());
       }
       setSessionCookie(request, reply, issued, OPERATOR_SESSION_TTL_MS);

@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ADMIN_API, ADMIN_CSRF_HEADER, AdminErrorCode, adminMessages, type OperatorRole } from '@rotki-premium/protocol/admin-api';
 import { ZodError } from 'zod';
@@ -96,11 +95,6 @@ const ROLE_ALLOWS: Record<'operator' | 'admin', readonly OperatorRole[]> = { ope
 export async function consolePlumbing(app: FastifyInstance, options: { ctx: DomainContext }): Promise<void> {
   const { ctx } = options;
   await app.register(cookie);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new AdminApiError(429, AdminErrorCode.RateLimited, adminMessages.tooManyAttempts(Math.max(1, Math.ceil(context.ttl / 1000)))),
-  });
   app.decorateRequest('operatorSession', null);
 
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DomainContext } from '../../../domain/context.ts';
+import type { CounterStore } from '../../../domain/failure-counters.ts';
 import type { BlobStore } from '../../../store/blob-store.ts';
 import { adminAuthRoutes } from './admin-auth.ts';
 import { adminConsoleRoutes } from './admin-console.ts';
@@ -9,6 +10,7 @@ import { consolePlumbing } from './admin-plugin.ts';
 export interface AdminApiOptions {
   ctx: DomainContext;
   blobs: BlobStore;
+  counters: CounterStore;
 }
 
 /** The operator console's API under `/admin/api` (register with that prefix). */
@@ -16,7 +18,7 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
   // Only these two: the options Fastify hands a plugin also hold its prefix, which must not apply twice.
   const shared = { ctx: options.ctx, blobs: options.blobs };
   await consolePlumbing(app, shared);
-  await app.register(adminAuthRoutes, shared);
+  await app.register(adminAuthRoutes, { ctx: options.ctx, counters: options.counters });
   await app.register(adminCustomerRoutes, shared);
   await app.register(adminConsoleRoutes, shared);
 }
