@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { WEB_API_PATHS } from '@rotki-premium/protocol/web-api';
+import { CSRF_HEADER, CsrfResponse, WEB_API_PATHS } from '@rotki-premium/protocol/web-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildConfig, type ConfigInput } from '../src/config/config.ts';
 import { buildApp } from '../src/http/app.ts';
@@ -41,12 +41,14 @@ async function failedLoginAddresses(tc: TestContext): Promise<(string | null)[]>
 }
 
 /** A failed login from a proxy at 127.0.0.1, with the X-Forwarded-For the client chose plus what the proxy appended. */
-function login(app: FastifyInstance, forwardedFor: string) {
+async function login(app: FastifyInstance, forwardedFor: string) {
+  const page = await app.inject({ method: 'GET', url: WEB_API_PATHS.csrf, remoteAddress: '127.0.0.1' });
+  const cookie = page.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   return app.inject({
     method: 'POST',
     url: WEB_API_PATHS.login,
     remoteAddress: '127.0.0.1',
-    headers: { 'x-forwarded-for': forwardedFor },
+    headers: { 'x-forwarded-for': forwardedFor, cookie, [CSRF_HEADER]: CsrfResponse.parse(page.json()).csrfToken },
     payload: { username: 'nobody-here', password: 'wrong password' },
   });
 }
