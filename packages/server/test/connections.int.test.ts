@@ -49,12 +49,11 @@ describe('slow and idle clients are cut off (sqlite)', () => {
     // One byte every 200 ms: never idle, never done.
     const slow = trickle(server.url, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(10_000)}\r\n\r\n`, 200);
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
-    const answer = await slow.closedByServer;
-    expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+    expect(await slow.closedByServer).toMatch(/^$|^HTTP\/1\.1 408/);
   });
 
   it('closes a request whose body trickles in', async () => {
-    const head = 'POST /webapi/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n';
+    const head = 'POST /webapi/login/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n';
     const { hostname, port } = new URL(server.url);
     const socket = connect(Number(port), hostname);
     socket.on('error', () => undefined);
@@ -64,7 +63,7 @@ describe('slow and idle clients are cut off (sqlite)', () => {
     const timer = setInterval(() => socket.writable && socket.write('{'), 200);
     await new Promise<void>((resolve) => socket.on('close', () => resolve()));
     clearInterval(timer);
-    expect(received === '' || /^HTTP\/1\.1 (408|400)/.test(received)).toBe(true);
+    expect(received).toMatch(/^$|^HTTP\/1\.1 408/);
   });
 
   it('closes connections beyond --max-connections at once, and serves again when they are gone', async () => {

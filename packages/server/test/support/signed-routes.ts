@@ -106,9 +106,9 @@ export const SIGNED_ROUTES: readonly SignedRoute[] = [
     endpoint: ENDPOINTS.deleteDevice,
     authStatus: 403,
     usesNonce: true,
-    // An accepted delete removes a device that was never registered (404), so the target stays for later cases.
+    // An accepted delete names a device that was never registered (an idempotent 200), so the target stays for later cases.
     params: (intent, target) => [['device_identifier', intent === 'refused' ? target : deviceId('never-registered')]],
-    okStatus: 404,
+    okStatus: 200,
   },
   { name: 'GET /nest/1/limits', endpoint: ENDPOINTS.limits, authStatus: 403, usesNonce: true, params: () => [], okStatus: 200 },
 ];
