@@ -181,6 +181,15 @@ describe('backups domain (file store, manual clock)', () => {
     expect(refused).toMatchObject({ status: 400, code: BackupErrorCode.HashMismatch });
     expect((await backupMetadata(b, who.accountId)).data_hash).toBe(hashOf(previous));
     expect(existsSync(join(root, 'uploads', started.uploadId))).toBe(false);
+
+    // rotki re-sends the last chunk on its own: it gets the hash mismatch again, not "Unknown or expired upload_id".
+    const resent = await send(who, data, 2000, 3999, started.uploadId).catch((e: unknown) => e);
+    expect(resent).toMatchObject({ status: 400, code: BackupErrorCode.HashMismatch });
+    // Until the upload would have expired; then the sweep removes what is left of it.
+    t.clock.advance(b.policy.uploadTtlMs);
+    await sweepBackupUploads(b);
+    const later = await send(who, data, 2000, 3999, started.uploadId).catch((e: unknown) => e);
+    expect(later).toMatchObject({ status: 400, code: BackupErrorCode.UnknownUpload });
   });
 
   it('counts the quota in MiB', async () => {

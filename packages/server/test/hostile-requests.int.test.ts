@@ -17,7 +17,7 @@ import { createCredentials } from '../src/domain/credentials.ts';
 import { grantSubscription } from '../src/domain/subscriptions.ts';
 import { SIGNED_BODY_LIMIT } from '../src/http/body-limits.ts';
 import { expectError } from './support/assertions.ts';
-import { prepareChunk, sha256Base64 } from './support/backup-wire.ts';
+import { postChunk, prepareChunk, sha256Base64 } from './support/backup-wire.ts';
 import { stalledRequest } from './support/raw-http.ts';
 import { call, deviceId, ENDPOINTS, prepare, registration, send } from './support/rotki-app.ts';
 
@@ -141,6 +141,19 @@ for (const dialect of DIALECTS) {
       }
       const unchanged = WebDeviceList.parse((await web.request('GET', WEB_API_PATHS.devices)).json);
       expect(unchanged.devices.map((d) => d.label)).toEqual(['desk']);
+    });
+
+    it('refuses backup numbers beyond the safe integer range instead of rounding them', async () => {
+      const data = Buffer.from('backup bytes');
+      const fields = { fileHash: sha256Base64(data), lastModifyTs: '9999999999999999', totalSize: data.length };
+      const refused = await postChunk(server.url, owner, fields, [0, data.length - 1], data);
+      expectError(refused, 400, messages.backupBadField('last_modify_ts', 'expected Unix seconds'));
+      const range = await postChunk(server.url, owner, { ...fields, lastModifyTs: 1_700_000_000 }, [0, data.length - 1], data, {
+        contentRange: `bytes 0-9999999999999999/${data.length}`,
+      });
+      expectError(range, 400);
+      const meta = await call(server.url, owner, ENDPOINTS.lastDataMetadata);
+      expect(meta.json).toMatchObject({ data_size: 0 });
     });
 
     it('keeps /health/live answering while three 10 MB uploads are in flight', async () => {

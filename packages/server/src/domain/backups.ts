@@ -272,6 +272,36 @@ async function discard(b: Backups, row: BackupUploadRow): Promise<void> {
 }
 
 /**
+ * An upload whose data did not match its `file_hash`: the data goes now, the
+ * row stays until the upload would have expired, so that the app's automatic
+ * resend of the last chunk gets the same answer (issue 8) instead of
+ * "Unknown or expired upload_id".
+ */
+async function failUpload(b: Backups, row: BackupUploadRow): Promise<void> {
+  const now = b.ctx.clock.now();
+  await b.ctx.store.db
+    .updateTable('backup_uploads')
+    .set({ state: 'discarded', updated_at: now, expires_at: now + b.policy.uploadTtlMs })
+    .where('id', '=', row.id)
+    .execute();
+  b.hashes.delete(row.id);
+  await b.blobs.removeUpload(row.temp_ref).catch((error: unknown) => {
+    b.log.warn({ err: error, uploadId: row.id }, 'could not remove backup upload data; the next sweep retries');
+  });
+}
+
+/** The last chunk of an upload refused for its hash, sent again while that outcome is kept. */
+function isResentFailedChunk(row: BackupUploadRow, input: ChunkInput, now: number): boolean {
+  return (
+    row.state === 'discarded' &&
+    Number(row.expires_at) > now &&
+    Number(row.bytes_received) === Number(row.expected_size) &&
+    input.end + 1 === Number(row.expected_size) &&
+    input.fileHash === row.file_hash
+  );
+}
+
+/**
  * A first chunk: abandons the account's open upload (decision 4) and opens
  * a new one, in one transaction under the account lock.
  */
@@ -342,7 +372,7 @@ async function complete(b: Backups, row: BackupUploadRow, keep: number): Promise
   const digest =
     state !== undefined && state.bytes === Number(row.expected_size) ? state.hash.copy().digest('base64') : await hashStored(b, row, chunks);
   if (digest !== row.file_hash) {
-    await discard(b, row);
+    await failUpload(b, row);
     throw new BackupError(400, BackupErrorCode.HashMismatch, messages.backupHashMismatch());
   }
 
@@ -471,6 +501,9 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
         input.fileHash === current.sha256
       ) {
         return { status: 'complete', uploadId: input.uploadId };
+      }
+      if (found !== undefined && isResentFailedChunk(found, input, ctx.clock.now())) {
+        throw new BackupError(400, BackupErrorCode.HashMismatch, messages.backupHashMismatch());
       }
       if (found !== undefined) throw new BackupError(409, BackupErrorCode.UploadReplaced, messages.backupUploadReplaced());
       throw new BackupError(400, BackupErrorCode.UnknownUpload, messages.backupUnknownUpload());

@@ -38,6 +38,11 @@ const TEXT_FIELDS: ReadonlySet<string> = new Set([
 
 const FILE_HASH = /^[A-Za-z0-9+/]{43}=$/;
 const WHOLE_NUMBER = /^\d{1,16}$/;
+
+/** Digits that name a whole number JavaScript holds exactly (9999999999999999 would become 10000000000000000). */
+function isSafeWhole(text: string): boolean {
+  return WHOLE_NUMBER.test(text) && Number.isSafeInteger(Number(text));
+}
 const COMPRESSION = /^[A-Za-z0-9_.-]{1,32}$/;
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CONTENT_RANGE = /^bytes (\d{1,16})-(\d{1,16})\/(\d{1,16})$/;
@@ -73,11 +78,11 @@ function parseFields(fields: readonly [string, string][]): Omit<ChunkInput, 'sta
     throw invalid(messages.backupBadField('file_hash', 'expected the standard base64 SHA-256 of the whole file (44 characters)'));
   }
   const lastModifyTs = required('last_modify_ts');
-  if (!WHOLE_NUMBER.test(lastModifyTs)) throw invalid(messages.backupBadField('last_modify_ts', 'expected Unix seconds'));
+  if (!isSafeWhole(lastModifyTs)) throw invalid(messages.backupBadField('last_modify_ts', 'expected Unix seconds'));
   const compression = required('compression');
   if (!COMPRESSION.test(compression)) throw invalid(messages.backupBadField('compression', 'expected a name such as zlib'));
   const totalSize = required('total_size');
-  if (!WHOLE_NUMBER.test(totalSize) || Number(totalSize) <= 0) {
+  if (!isSafeWhole(totalSize) || Number(totalSize) <= 0) {
     throw invalid(messages.backupBadField('total_size', `expected the file size in bytes, a whole number above 0, got "${totalSize.slice(0, 32)}"`));
   }
   const uploadId = values.get('upload_id') ?? null;
@@ -104,6 +109,7 @@ function parseContentRange(header: string | string[] | undefined, totalSize: num
   const match = CONTENT_RANGE.exec(text.trim());
   if (match === null) throw invalid(messages.backupBadContentRange(`"${text.slice(0, 64)}" is not of that form`));
   const [start, end, total] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (![start, end, total].every(Number.isSafeInteger)) throw invalid(messages.backupBadContentRange('a number is too large'));
   if (total !== totalSize) throw invalid(messages.backupBadContentRange(`its total ${total} differs from total_size ${totalSize}`));
   if (start > end) throw invalid(messages.backupBadContentRange(`the first byte ${start} is after the last byte ${end}`));
   if (end >= total) throw invalid(messages.backupBadContentRange(`the last byte ${end} is beyond the end of a ${total}-byte file`));
