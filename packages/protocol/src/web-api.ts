@@ -128,33 +128,33 @@ export const SignupRequest = z
   .refine((value) => value.password === value.confirmPassword, { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] });
 export type SignupRequest = z.infer<typeof SignupRequest>;
 
-export const TokenRequest = z.object({ token: z.string().trim().min(1, webMessages.linkInvalid()).max(200) });
+export const TokenRequest = z.object({ token: textLine(z.string().trim().min(1, webMessages.linkInvalid()).max(200)) });
 export type TokenRequest = z.infer<typeof TokenRequest>;
 
 export const ForgotPasswordRequest = z.object({
   /** E-mail address or username. */
-  login: z.string().trim().min(1, 'Enter your e-mail address or username').max(254),
+  login: textLine(z.string().trim().min(1, 'Enter your e-mail address or username').max(254)),
 });
 export type ForgotPasswordRequest = z.infer<typeof ForgotPasswordRequest>;
 
 export const ResetPasswordRequest = z
-  .object({ token: z.string().trim().min(1, webMessages.linkInvalid()).max(200), password: z.string().max(200), confirmPassword: z.string().max(200) })
+  .object({ token: textLine(z.string().trim().min(1, webMessages.linkInvalid()).max(200)), password: textLine(z.string().max(200)), confirmPassword: textLine(z.string().max(200)) })
   .refine(...passwordsMatch);
 export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequest>;
 
 export const ChangePasswordRequest = z
-  .object({ currentPassword: z.string().min(1, 'Enter your current password').max(200), password: z.string().max(200), confirmPassword: z.string().max(200) })
+  .object({ currentPassword: textLine(z.string().min(1, 'Enter your current password').max(200)), password: textLine(z.string().max(200)), confirmPassword: textLine(z.string().max(200)) })
   .refine(...passwordsMatch);
 export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 
 export const ChangeEmailRequest = z.object({
-  email: z.string().trim().max(254),
-  currentPassword: z.string().min(1, 'Enter your current password').max(200),
+  email: textLine(z.string().trim().max(254)),
+  currentPassword: textLine(z.string().min(1, 'Enter your current password').max(200)),
 });
 export type ChangeEmailRequest = z.infer<typeof ChangeEmailRequest>;
 
 /** A TOTP code or a recovery code. */
-export const CodeRequest = z.object({ code: z.string().trim().min(1, 'Enter a code').max(40) });
+export const CodeRequest = z.object({ code: textLine(z.string().trim().min(1, 'Enter a code').max(40)) });
 export type CodeRequest = z.infer<typeof CodeRequest>;
 
 export const LoginRequest = z.object({

@@ -20,7 +20,7 @@ import {
 } from '@rotki-premium/protocol/web-api';
 import { CancelRequest } from '@rotki-premium/protocol/billing-api';
 import { ZodError } from 'zod';
-import { getAccount } from '../../domain/accounts.ts';
+import { findAccountRowByLogin, getAccount } from '../../domain/accounts.ts';
 import { signUp } from '../../domain/signup.ts';
 import type { Backups } from '../../domain/backups.ts';
 import type { DomainContext } from '../../domain/context.ts';
