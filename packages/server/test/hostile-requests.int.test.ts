@@ -13,8 +13,6 @@ import { DIALECTS } from '../../../test-support/databases.ts';
 import { HttpWebSession } from '../../../test-support/http-web-session.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type Subscriber, type TestStorage } from '../../../test-support/server-process.ts';
-import { createCredentials } from '../src/domain/credentials.ts';
-import { grantSubscription } from '../src/domain/subscriptions.ts';
 import { SIGNED_BODY_LIMIT } from '../src/http/body-limits.ts';
 import { expectError } from './support/assertions.ts';
 import { postChunk, prepareChunk, sha256Base64 } from './support/backup-wire.ts';
@@ -123,13 +121,10 @@ for (const dialect of DIALECTS) {
       expect((await fetch(`${server.url}${WEB_API_PATHS.availableTiers}?q=%00`)).status).toBe(400);
       expect((await fetch(`${server.url}/nest/1/limits/unlocks?x=%1B%5D0%3B`)).status).toBe(400);
 
-      const name = `label${Date.now() % 100_000}`;
+      const labeller = await admin.createSubscriber('Basic');
       const web = new HttpWebSession(server.url);
-      expect((await web.signUp(name)).status).toBe(201);
-      const account = await admin.ctx.store.db.selectFrom('accounts').select('id').where('username', '=', name).executeTakeFirstOrThrow();
-      await grantSubscription(admin.ctx, Number(account.id), 'Basic', 1);
-      const pair = await createCredentials(admin.ctx, Number(account.id));
-      expect((await call(server.url, pair, ENDPOINTS.registerDevice, registration(deviceId(name), 'desk'))).status).toBe(201);
+      expect((await web.request('POST', WEB_API_PATHS.login, { username: labeller.username, password: labeller.password })).status).toBe(200);
+      expect((await call(server.url, labeller, ENDPOINTS.registerDevice, registration(deviceId(labeller.username), 'desk'))).status).toBe(201);
       const devices = WebDeviceList.parse((await web.request('GET', WEB_API_PATHS.devices)).json);
       const id = devices.devices[0]?.id ?? 0;
       for (const label of ['a\u0000b', '\u001b[2J', '\u200b', 'x\u202ey']) {
