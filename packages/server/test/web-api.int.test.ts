@@ -13,7 +13,7 @@ import {
   WebErrorCode,
   deviceUrl,
 } from '@rotki-premium/protocol/web-api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildConfig, type ConfigInput } from '../src/config/config.ts';
 import { findAccountByUsername } from '../src/domain/accounts.ts';
 import { listAuditEvents } from '../src/domain/audit.ts';
@@ -26,6 +26,9 @@ import { createTestContext, type TestContext } from './support/test-context.ts';
 import { WebSession, webError } from './support/web-session.ts';
 
 const HOUR_MS = 3600 * 1000;
+
+// Signing up now also logs in: two password hashes (scrypt) per subscriber, minutes on a loaded machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 interface WebApp {
   app: FastifyInstance;
