@@ -17,6 +17,7 @@ export const SITE_PATHS = {
   account: '/home',
   subscription: '/home/subscription',
   devices: '/home/devices',
+  backups: '/home/backups',
   accountSettings: '/home/account',
   verifyEmail: '/verify-email',
   forgotPassword: '/forgot-password',
@@ -59,7 +60,14 @@ export const WEB_API_PATHS = {
   profile: '/webapi/account/profile/',
   deleteAccount: '/webapi/account/delete/',
   exportData: '/webapi/account/export/',
+  backups: '/webapi/2/backups/',
+  deleteBackups: '/webapi/2/backups/delete',
 } as const;
+
+/** Restore or download one backup version (its id as the history lists it). */
+export function backupVersionUrl(id: string, action: 'restore' | 'download'): string {
+  return `${WEB_API_PATHS.backups}${encodeURIComponent(id)}/${action}`;
+}
 
 export function deviceUrl(id: number): string {
   return `${WEB_API_PATHS.devices}${id}`;
@@ -183,6 +191,12 @@ export const DeviceIdParam = z.object({
     .transform(Number),
 });
 
+export const BackupVersionParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Unknown backup version') });
+
+/** Delete all backups: the subscriber types their username to confirm. */
+export const DeleteBackupsBody = z.object({ confirmUsername: z.string().trim().min(1, 'Type your username to confirm').max(100) });
+export type DeleteBackupsBody = z.infer<typeof DeleteBackupsBody>;
+
 // Responses
 
 export const CsrfResponse = z.object({ csrfToken: z.string() });
@@ -207,6 +221,33 @@ export type WebPlan = z.infer<typeof WebPlan>;
 
 export const AvailableTiers = z.object({ currency: z.string(), tiers: z.array(WebPlan) });
 export type AvailableTiers = z.infer<typeof AvailableTiers>;
+
+/** One version of the subscriber's backup (the encrypted file the app uploaded). */
+export const WebBackupVersion = z.object({
+  id: z.string(),
+  /** The backup the apps download; the others are earlier versions. */
+  current: z.boolean(),
+  sizeBytes: z.number().int(),
+  sha256: z.string(),
+  /** ISO 8601, server time of the upload (or of the restore that made it current). */
+  uploadedAt: z.string(),
+  /** "Work laptop (linux)", or "a rotki app (rotki/1.44.0)". */
+  uploadedBy: z.string(),
+  deviceName: z.string().nullable(),
+  devicePlatform: z.string().nullable(),
+});
+export type WebBackupVersion = z.infer<typeof WebBackupVersion>;
+
+export const WebBackups = z.object({
+  /** False when the plan (or no plan) has no cloud backup. */
+  included: z.boolean(),
+  tier: z.string().nullable(),
+  maxBackupSizeMb: z.number().int(),
+  /** Versions kept, the current one included. */
+  versionsKept: z.number().int(),
+  versions: z.array(WebBackupVersion),
+});
+export type WebBackups = z.infer<typeof WebBackups>;
 
 export const WebSubscription = z.object({
   tier: WebTier,

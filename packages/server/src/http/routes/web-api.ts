@@ -44,6 +44,7 @@ import { listTiers } from '../../domain/tiers.ts';
 import { failureCounter, type CounterStore } from '../../domain/failure-counters.ts';
 import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
 import { accountApiRoutes } from './account-api.ts';
+import { backupWebApiRoutes } from './backup-web-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
 import { secondFactorApiRoutes, setPendingLogin } from './second-factor-api.ts';
 import { webDevice, webSubscription, webTier } from './web-api-views.ts';
@@ -64,7 +65,7 @@ export interface WebApiOptions {
   counters: CounterStore;
   /** Payment providers this server calls (Stripe), when enabled. */
   gateways: PaymentGateways;
-  /** The backup store, for deleting an account's backups with it. */
+  /** The backup store: the Cloud backup section, and deleting an account's backups with it. */
   backups: Backups;
 }
 
@@ -317,6 +318,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     endCurrentSession,
     accountView: (session) => accountView(ctx, session),
   });
+  await app.register(backupWebApiRoutes, { backups: options.backups });
 
   app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
     const tiers = await listTiers(ctx);

@@ -68,6 +68,11 @@ export const router = createRouter({
       meta: { title: 'Confirm new e-mail' },
     },
     {
+      path: SITE_PATHS.backups,
+      component: () => import('../backups/BackupsPage.vue'),
+      meta: { requiresAuth: true, title: 'Cloud backup' },
+    },
+    {
       path: BILLING_SITE_PATHS.checkout,
       component: () => import('../checkout/CheckoutPage.vue'),
       meta: { requiresAuth: true, title: 'Checkout' },
