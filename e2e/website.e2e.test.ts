@@ -151,7 +151,7 @@ describe('the subscriber website', () => {
     for (const tier of ['Supporter', 'Basic', 'Advanced']) await page.getByTestId(`tier-${tier}`).waitFor();
     const basic = await page.getByTestId('tier-Basic').textContent();
     expect(basic).toMatch(/Devices\s*2/);
-    expect(basic).toMatch(/Backup size\s*150 MB/);
+    expect(basic).toMatch(/Backup size\s*150 MiB/);
     expect(basic).toContain('Graphs');
   });
 });

@@ -1,6 +1,7 @@
 /**
- * Screenshots of the app for the docs: docs/images/app-premium-active.png and
- * docs/images/app-device-limit.png. Starts a scratch premium server and three
+ * Screenshots of the app for the docs: docs/images/app-premium-active.png,
+ * docs/images/app-device-limit.png and, at a phone's width (390 px),
+ * docs/images/app-premium-phone.png. Starts a scratch premium server and three
  * app instances (three machines), drives the UI in headless Chromium.
  *
  *   npm run build -w @rotki-premium/app && npx tsx scripts/app-screenshots.ts
@@ -49,6 +50,12 @@ try {
   await premium.syncResult.waitFor({ state: 'detached' });
   await page.screenshot({ path: join(OUT, 'app-premium-active.png'), fullPage: true });
 
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await premium.activeBanner.waitFor();
+  await premium.deviceRows.nth(1).waitFor();
+  await page.screenshot({ path: join(OUT, 'app-premium-phone.png'), fullPage: true });
+
   const limited = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await new AppLoginPage(limited).open(third.url);
   await new AppLoginPage(limited).createUser('alice', PASSWORD);
@@ -58,7 +65,7 @@ try {
   await refused.limitDialog.waitFor();
   await limited.waitForTimeout(300); // let the dialog's enter transition finish before the picture
   await limited.screenshot({ path: join(OUT, 'app-device-limit.png') });
-  process.stdout.write(`Wrote ${join(OUT, 'app-premium-active.png')} and ${join(OUT, 'app-device-limit.png')}\n`);
+  process.stdout.write(`Wrote app-premium-active.png, app-premium-phone.png and app-device-limit.png in ${OUT}\n`);
 } finally {
   await browser.close();
   for (const app of apps) await app.stop();

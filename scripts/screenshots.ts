@@ -2,8 +2,10 @@
  * Takes the website screenshots of the docs: a throwaway server on a temp
  * folder, an account with a Basic subscription, API credentials and two
  * devices, then Debian's Chromium logs in and saves
- * docs/images/subscription.png (credentials revealed), docs/images/devices.png
- * and docs/images/account.png.
+ * docs/images/subscription.png (credentials revealed), docs/images/devices.png,
+ * docs/images/account.png, and at a phone's width (390 px)
+ * docs/images/devices-phone.png (one card per device) and
+ * docs/images/menu-phone.png (the folded header menu, open).
  *
  *   npx tsx scripts/screenshots.ts            # builds the website first
  *   npx tsx scripts/screenshots.ts --no-build # uses packages/web/dist as it is
@@ -80,7 +82,18 @@ async function main(): Promise<void> {
     await page.getByTestId('session-list').waitFor();
     await page.getByTestId('email-verified').waitFor();
     await page.screenshot({ path: join(IMAGES, 'account.png'), fullPage: true });
-    process.stdout.write(`Saved subscription.png, devices.png and account.png in ${IMAGES}\n`);
+
+    // A phone: the devices become cards, the header folds behind Menu.
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', timezoneId: 'UTC' });
+    await phone.addCookies(await context.cookies());
+    const small = await phone.newPage();
+    await small.goto(`${server.url}/home/devices`);
+    await small.getByTestId('device-count').filter({ hasText: '2 of 2 devices' }).waitFor();
+    await small.screenshot({ path: join(IMAGES, 'devices-phone.png'), fullPage: true });
+    await small.getByTestId('site-menu-button').click();
+    await small.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Subscription' }).waitFor();
+    await small.screenshot({ path: join(IMAGES, 'menu-phone.png') });
+    process.stdout.write(`Saved subscription.png, devices.png, account.png, devices-phone.png and menu-phone.png in ${IMAGES}\n`);
   } finally {
     await browser.close();
     await server.close();

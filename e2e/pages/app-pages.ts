@@ -5,6 +5,8 @@ export class AppLoginPage {
   readonly page: Page;
   readonly name: Locator;
   readonly password: Locator;
+  /** Only when creating a user: the password asked twice. */
+  readonly passwordConfirm: Locator;
   readonly submit: Locator;
   readonly error: Locator;
   readonly syncQuestion: Locator;
@@ -13,6 +15,7 @@ export class AppLoginPage {
     this.page = page;
     this.name = page.getByTestId('login-name').locator('input');
     this.password = page.getByTestId('login-password').locator('input');
+    this.passwordConfirm = page.getByTestId('login-password-confirm').locator('input');
     this.submit = page.getByTestId('login-submit');
     this.error = page.getByTestId('login-error');
     this.syncQuestion = page.getByTestId('sync-question');
@@ -23,10 +26,11 @@ export class AppLoginPage {
     await this.submit.waitFor();
   }
 
-  async createUser(name: string, password: string): Promise<void> {
+  async createUser(name: string, password: string, confirmPassword = password): Promise<void> {
     await this.page.getByTestId('create-tab').click();
     await this.name.fill(name);
     await this.password.fill(password);
+    await this.passwordConfirm.fill(confirmPassword);
     await this.submit.click();
   }
 

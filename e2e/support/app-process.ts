@@ -56,7 +56,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`app did not start:\n${output}`)), 120_000);
     child.stdout.on('data', () => {
       const match = /Listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1] !== undefined) {

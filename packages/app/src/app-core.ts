@@ -7,7 +7,6 @@ import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } 
 import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
 import { reshapeCapabilities, type CapabilitiesView } from './premium/capabilities.ts';
 import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
-import { toAppError } from './premium/remote-errors.ts';
 import { SyncService, type SyncOutcome, type SyncProgress } from './sync/sync-service.ts';
 
 /** The answer to `sync_approval`: ask (default), pull the remote backup, or keep the local data. */
@@ -161,7 +160,7 @@ export class AppCore {
         try {
           await session.premium.setup(input.premiumApiKey ?? '', input.premiumApiSecret ?? '');
         } catch (error) {
-          const failure = toAppError(error, session.premium.devicesUrl);
+          const failure = session.premium.explain(error);
           if (failure.kind === 'invalid_credentials_format') throw failure;
           const prefix = failure.kind === 'device_limit' ? '' : 'Could not verify keys for the new account. ';
           throw new AppError(failure.kind, `${prefix}${failure.message}`, failure.details);
@@ -317,7 +316,7 @@ export class AppCore {
       const { unlocks } = await fetchUnlocks({ baseUrl: this.config.serverUrl, userAgent: this.#userAgent });
       return reshapeCapabilities(null, unlocks);
     } catch (error) {
-      const failure = toAppError(error, session.premium.devicesUrl);
+      const failure = session.premium.explain(error);
       throw new AppError('remote_error', `Could not read the plans' capabilities from the rotki server. ${failure.message}`);
     }
   }

@@ -8,6 +8,7 @@ import { AppError, type AppErrorKind } from './errors.ts';
 import type { PremiumStatus } from './premium/premium-session.ts';
 import type { SyncProgress } from './sync/sync-service.ts';
 import { APP_USER_AGENT } from './version.ts';
+import { countOf } from '@rotki-premium/protocol/wording';
 
 /**
  * Exit codes: 0 done; 1 failed; 2 usage or input error (bad option, malformed
@@ -247,7 +248,7 @@ export function buildProgram(): Command {
           (d) =>
             `${d.device_identifier === list.current_device_id ? '*' : ' '} ${printable(d.device_identifier)}  ${printable(d.device_name)}  ${printable(d.platform)}  last seen ${new Date(d.last_seen_at * 1000).toISOString()}`,
         );
-        print(command, [`${list.devices.length} of ${list.limit} devices (* this device)`, ...rows].join('\n'), list);
+        print(command, [`${countOf(list.devices.length, list.limit, 'device')} (* this device)`, ...rows].join('\n'), list);
       });
     });
   devices

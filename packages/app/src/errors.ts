@@ -1,3 +1,4 @@
+import type { CredentialProblem } from '@rotki-premium/client';
 import type { Device } from '@rotki-premium/protocol';
 
 /**
@@ -55,13 +56,32 @@ export class AppError extends Error {
   }
 }
 
+const CREDENTIAL_PROBLEM_TEXTS: Record<CredentialProblem, string> = {
+  swapped: 'The API key and the API secret are swapped: the key starts with "rpk_", the secret with "rPSk". Paste each into its own field.',
+  key_damaged: 'The API key is damaged: characters are missing or changed. Copy it again, completely, from your subscription page.',
+  secret_damaged: 'The API secret is damaged: characters are missing or changed. Copy it again, completely, from your subscription page.',
+  both_damaged: 'The API key and the API secret are both damaged: characters are missing or changed. Copy both again, completely, from your subscription page.',
+};
+
 /** The texts the user sees, in one place. */
 export const texts = {
   invalidFormat: () => 'Given API Key/Secret pair format is invalid',
+  /** Found offline, before any request: which value is damaged, or that they are swapped. */
+  credentialProblem: (problem: CredentialProblem) => CREDENTIAL_PROBLEM_TEXTS[problem],
   keyRejected: (detail: string) => `rotki API key was rejected by server: ${detail}`,
+  /** A key this user set up successfully is now unknown to the server: the pair was regenerated on the website. */
+  keyNoLongerValid: () =>
+    'This API key is no longer valid: it was probably regenerated on your subscription page, which stops the old pair on every device. Copy the current API key and secret from your subscription page and enter them here with Replace.',
+  /** A key entered now that the server does not know. */
+  keyUnknown: () =>
+    'rotki API key was rejected by server: the server does not know this API key. Copy the API key again, completely, from your subscription page.',
+  secretMismatch: () =>
+    'rotki API key was rejected by server: the API secret does not belong to this API key. Copy both values again from your subscription page.',
   deviceRemoved: () =>
     'This device was removed from your rotki premium account, so premium is off here. Click Setup to register this device again (it takes one device slot).',
-  deviceLimit: (serverText: string) => `Could not activate premium on this device. ${serverText}`,
+  /** The server's text names the devices page by its address; the app links to it, so the address is not repeated as text. */
+  deviceLimit: (serverText: string) =>
+    `Could not activate premium on this device. ${serverText.replace(/ at https?:\/\/\S+\/home\/devices/, '')}`,
   unreachable: (detail: string) => `Could not reach the rotki server to verify premium keys. ${detail}`,
   premiumNotSetUp: () => 'rotki Premium is not set up for this user. Add the API key and secret first.',
   currentDevice: () => 'Cannot delete the current device',

@@ -7,7 +7,7 @@ import { startServer, type ServerHandle, type Subscriber } from '../../../test-s
 import { startAppProcess } from '../../../e2e/support/app-process.ts';
 import { runAppCli } from './cli-support.ts';
 
-const PASSWORD = 'cli password';
+const PASSWORD = 'cli password at dusk';
 
 let server: ServerHandle;
 let context: ServerContext;
@@ -141,7 +141,7 @@ describe('rotki-premium-app CLI', () => {
     const upload = await runAppCli(['sync', 'upload', '--user', 'eve'], env, `${PASSWORD}\n`);
     expect(upload.code, upload.stderr).toBe(0);
     expect(upload.stderr).toContain('uploading chunk 1 of 1');
-    expect(upload.stdout.trim()).toMatch(/^Backup uploaded: \d+ bytes in 1 chunk\.$/);
+    expect(upload.stdout.trim()).toMatch(/^Backup uploaded: [\d.,]+ (bytes|KiB|MiB) in 1 chunk\.$/);
     const download = await runAppCli(['sync', 'download', '--user', 'eve'], env, `${PASSWORD}\n`);
     expect(download.code, download.stderr).toBe(0);
     expect(download.stderr).toContain('downloading');

@@ -101,11 +101,12 @@ describe('local users', () => {
 });
 
 describe('premium activation', () => {
-  it('checks the secret format before any network call', async () => {
+  it('checks the key and secret before any network call, saying which is damaged', async () => {
     const app = await appWithUser('frank', UNREACHABLE_SERVER);
     const answer = await app.call('PATCH', '/api/1/users/frank', { premium_api_key: 'rpk_x', premium_api_secret: 'not base64!' });
     expect(answer.status).toBe(400);
-    expect(answer.json.message).toBe('Given API Key/Secret pair format is invalid');
+    expect(answer.json.error).toBe('invalid_credentials_format');
+    expect(answer.json.message).toMatch(/^The API key and the API secret are both damaged/);
   });
 
   it('says when the server cannot be reached', async () => {
@@ -232,8 +233,14 @@ describe('premium activation', () => {
     const app = await appWithUser('mona');
     expect((await setup(app, 'mona', subscriber)).status).toBe(200);
 
-    const rejected = await setup(app, 'mona', { apiKey: `${subscriber.apiKey.slice(0, -2)}xx`, apiSecret: subscriber.apiSecret });
+    // A damaged key is caught before any request, and the secret of another pair is refused by the server.
+    const damaged = await setup(app, 'mona', { apiKey: `${subscriber.apiKey.slice(0, -2)}xx`, apiSecret: subscriber.apiSecret });
+    expect(damaged.status).toBe(400);
+    expect(damaged.json.message).toMatch(/^The API key is damaged/);
+    const other = await context.createSubscriber('Basic');
+    const rejected = await setup(app, 'mona', { apiKey: subscriber.apiKey, apiSecret: other.apiSecret });
     expect(rejected.status).toBe(403);
+    expect(rejected.json.message).toMatch(/the API secret does not belong to this API key/);
     expect((await app.call('GET', '/api/1/premium/status')).json.result).toMatchObject({ premium_active: true });
     expect((await app.call('POST', '/api/1/premium/status')).json.result).toMatchObject({ premium_active: true });
 
@@ -241,7 +248,9 @@ describe('premium activation', () => {
     const fresh = await regenerateCredentials(context.ctx, account.id, { via: 'cli' });
     const check = await app.call('POST', '/api/1/premium/status');
     expect(check.json.result).toMatchObject({ premium_active: false, reason: 'key_rejected' });
-    expect(check.json.message).toMatch(/^rotki API key was rejected by server: /);
+    // The key worked before: it was regenerated, so the message says so and does not send the user to Regenerate.
+    expect(check.json.message).toMatch(/^This API key is no longer valid: it was probably regenerated/);
+    expect(check.json.message).not.toMatch(/create new credentials/);
 
     expect((await setup(app, 'mona', { apiKey: fresh.apiKey, apiSecret: fresh.apiSecret })).status).toBe(200);
     expect((await app.call('GET', '/api/1/premium/status')).json.result).toMatchObject({ premium_active: true });
@@ -266,7 +275,7 @@ describe('premium activation', () => {
     await app.core.tick();
     const status = await app.call('GET', '/api/1/premium/status');
     expect(status.json.result).toMatchObject({ premium_active: false, reason: 'key_rejected' });
-    expect(status.json.message).toMatch(/^rotki API key was rejected by server: /);
+    expect(status.json.message).toMatch(/^This API key is no longer valid: it was probably regenerated/);
   });
 
   it('keeps premium through two failed hourly checks when the server is down, and turns it off at the third', async () => {

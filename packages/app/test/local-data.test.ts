@@ -24,13 +24,13 @@ afterEach(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function newUser(name: string, password = 'pw'): Promise<OpenUser> {
+async function newUser(name: string, password = 'quiet lantern over moss'): Promise<OpenUser> {
   const user = await createUser(dataDir, name, password);
   opened.push(user);
   return user;
 }
 
-describe('password-derived encryption', () => {
+describe('password-derived encryption', { timeout: 60_000 }, () => {
   it('opens what it sealed, and nothing under another key or purpose', async () => {
     const salt = newSalt();
     const key = await deriveKey('password', salt);
@@ -42,13 +42,13 @@ describe('password-derived encryption', () => {
   });
 });
 
-describe('local users', () => {
+describe('local users', { timeout: 60_000 }, () => {
   it('refuses a wrong password and an unknown user', async () => {
-    const user = await newUser('ann', 'right');
+    const user = await newUser('ann', 'right amber kettle drum');
     user.close();
     await expect(openUser(dataDir, 'ann', 'wrong')).rejects.toMatchObject({ kind: 'wrong_password' });
     await expect(openUser(dataDir, 'nobody', 'right')).rejects.toMatchObject({ kind: 'user_not_found' });
-    const again = await openUser(dataDir, 'ann', 'right');
+    const again = await openUser(dataDir, 'ann', 'right amber kettle drum');
     opened.push(again);
     expect(again.name).toBe('ann');
   });
@@ -78,7 +78,7 @@ describe('local users', () => {
   });
 });
 
-describe('backup blob', () => {
+describe('backup blob', { timeout: 60_000 }, () => {
   it('round-trips through zlib and AES-GCM, and refuses another password', async () => {
     const plain = Buffer.from('SQLite format 3\u0000 and some data '.repeat(100));
     const blob = await encryptBackup(plain, 'pw');
@@ -115,9 +115,9 @@ describe('backup blob', () => {
   });
 
   it('refuses a database the password does not open', async () => {
-    const other = await newUser('gus', 'another');
+    const other = await newUser('gus', 'another amber kettle drum');
     const exported = await exportDatabase(other);
-    const target = await newUser('hal', 'pw');
+    const target = await newUser('hal');
     await expect(replaceDatabase(target, exported, null, Date.now())).rejects.toMatchObject({ kind: 'remote_password_mismatch' });
   });
 });

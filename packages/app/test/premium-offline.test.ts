@@ -1,3 +1,4 @@
+import { generateApiCredentials } from '@rotki-premium/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +33,11 @@ describe('capabilities', () => {
   });
 });
 
-describe('premium setup without a network', () => {
+describe('premium setup without a network', { timeout: 60_000 }, () => {
   it('refuses a malformed pair before any call (the server address leads nowhere)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-app-unit-'));
     dirs.push(dataDir);
-    const user = await createUser(dataDir, 'ivy', 'pw');
+    const user = await createUser(dataDir, 'ivy', 'quiet lantern over moss');
     const session = new PremiumSession(user, {
       serverUrl: 'http://127.0.0.1:9',
       siteUrl: 'http://127.0.0.1:9',
@@ -44,17 +45,19 @@ describe('premium setup without a network', () => {
       deviceName: null,
       now: Date.now,
     });
-    for (const [key, secret] of [
-      ['', 'AAAA'],
-      ['rpk_x', ''],
-      ['rpk_x', 'not base64'],
-      ['rpk_x', 'AAA'],
-      ['rpk_x', 'QUJD-_=='],
-    ] as const) {
-      await expect(session.setup(key, secret)).rejects.toMatchObject({
-        kind: 'invalid_credentials_format',
-        message: 'Given API Key/Secret pair format is invalid',
-      });
+    const { apiKey, apiSecret } = generateApiCredentials();
+    const cases: [string, string, RegExp][] = [
+      ['', apiSecret, /^The API key is damaged/],
+      [apiKey.slice(0, -2), apiSecret, /^The API key is damaged/],
+      [apiKey, '', /^The API secret is damaged/],
+      [apiKey, apiSecret.slice(0, 30) + apiSecret.slice(34), /^The API secret is damaged/],
+      [apiKey, 'not base64', /^The API secret is damaged/],
+      ['rpk_x', 'AAA', /^The API key and the API secret are both damaged/],
+      [apiSecret, apiKey, /^The API key and the API secret are swapped/],
+    ];
+    for (const [key, secret, message] of cases) {
+      // Any request would fail with "cannot reach the server" instead: these never leave the app.
+      await expect(session.setup(key, secret)).rejects.toMatchObject({ kind: 'invalid_credentials_format', message: expect.stringMatching(message) });
     }
     expect(session.status()).toMatchObject({ premium_active: false, has_credentials: false });
     user.close();

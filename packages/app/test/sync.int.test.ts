@@ -55,7 +55,7 @@ describe('sync of the user database', () => {
     const upload = await first.call('PUT', '/api/1/premium/sync', { action: 'upload' });
     expect(upload.status, upload.json.message).toBe(200);
     expect(upload.json.result).toBe(true);
-    expect(upload.json.message).toMatch(/^Backup uploaded: \d+ bytes in 1 chunk\.$/);
+    expect(upload.json.message).toMatch(/^Backup uploaded: [\d.,]+ (bytes|KiB|MiB) in 1 chunk\.$/);
 
     await second.call('PUT', '/api/1/notes', { title: 'local only', content: 'replaced by the download' });
     const download = await second.call('PUT', '/api/1/premium/sync', { action: 'download' });

@@ -59,3 +59,4 @@ export {
   type UploadBackupResult,
   type UploadProgress,
 } from './backup.ts';
+export { credentialProblem, type CredentialProblem } from './credential-check.ts';

@@ -6,3 +6,4 @@ export * from './schemas.ts';
 export * from './request-params.ts';
 export * from './json-limits.ts';
 export * from './text.ts';
+export * from './wording.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EU_COUNTRY_CODES, isVatIdOf } from './vat-ids.ts';
 import { displayName, textLine } from './text.ts';
+import { formatWait } from './wording.ts';
 
 /**
  * The website's JSON API under `/webapi` (session cookie + CSRF header), shared
@@ -102,7 +103,7 @@ export const webMessages = {
   notLoggedIn: () => 'You are not logged in, or your session has ended. Log in to continue.',
   wrongCredentials: () => 'Wrong username or password.',
   csrfFailed: () => 'The security token of this page is missing or out of date. Reload the page and try again.',
-  tooManyAttempts: (seconds: number) => `Too many attempts. Try again in ${seconds} seconds.`,
+  tooManyAttempts: (seconds: number) => `Too many attempts. Try again in ${formatWait(seconds)}.`,
   passwordsDiffer: () => 'The two passwords differ.',
   deviceName: () => 'Device name must be 1 to 100 characters.',
   checkInbox: (email: string) =>
@@ -123,6 +124,22 @@ const passwordsMatch: [(value: { password: string; confirmPassword: string }) =>
   (value) => value.password === value.confirmPassword,
   { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] },
 ];
+// Account fields: the rules the server enforces and the sign-up form checks as you type, in one place.
+
+export const AccountUsername = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,40}$/, 'Username must be 3 to 40 letters, digits, dots, dashes or underscores');
+export const AccountEmail = z.string().trim().toLowerCase().email('Enter a valid email address').max(254);
+export const AccountPassword = z
+  .string()
+  .min(8, 'Password must be at least 8 characters')
+  .max(200, 'Password must be at most 200 characters');
+
+/** The sign-up form, field by field: every problem at once, each under its field. */
+export const SignupForm = z
+  .object({ username: AccountUsername, email: AccountEmail, password: AccountPassword, confirmPassword: z.string() })
+  .refine((value) => value.password === value.confirmPassword, { message: webMessages.passwordsDiffer(), path: ['confirmPassword'] });
 
 // Requests
 

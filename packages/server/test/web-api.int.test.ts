@@ -469,7 +469,7 @@ describe('web API: rate limits', () => {
       for (let i = 0; i < 3; i += 1) expect((await session.logIn('someone', 'wrong password')).statusCode).toBe(401);
       const limited = await session.logIn('someone', 'wrong password');
       expect(limited.statusCode).toBe(429);
-      expect(webError(limited)).toMatchObject({ code: WebErrorCode.RateLimited, message: expect.stringMatching(/^Too many attempts\. Try again in \d+ seconds\.$/) });
+      expect(webError(limited)).toMatchObject({ code: WebErrorCode.RateLimited, message: expect.stringMatching(/^Too many attempts\. Try again in \d+ (second|minute|hour)s?\.$/) });
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
       for (let i = 0; i < 3; i += 1) await session.signUp(`bad name ${i}`);
@@ -535,6 +535,35 @@ describe('website and security headers', () => {
     const unknownApi = await web.app.inject({ method: 'GET', url: '/webapi/nothing/' });
     expect(unknownApi.statusCode).toBe(404);
     expect(webError(unknownApi).code).toBe(WebErrorCode.NotFound);
+  });
+
+  it("answers an unknown page address with the site's own page and 404, and keeps JSON 404s for the APIs", async () => {
+    for (const path of ['/Pricing', '/favicon.ico', '/home/elsewhere', '/no/such/page?x=1']) {
+      const response = await web.app.inject({ method: 'GET', url: path });
+      expect({ path, status: response.statusCode }).toEqual({ path, status: 404 });
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.body).toContain('<title>rotki premium</title>');
+      expect(String(response.headers['content-security-policy'])).toContain("script-src 'self'");
+    }
+    for (const path of ['/api/1/nothing', '/nest/1/nothing', '/webapi/nothing', '/health/nothing', '/admin/api/nothing']) {
+      const response = await web.app.inject({ method: 'GET', url: path });
+      expect({ path, status: response.statusCode }).toEqual({ path, status: 404 });
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+    }
+    const premium = await web.app.inject({ method: 'GET', url: '/api/1/nothing' });
+    expect(premium.json()).toEqual({ error: 'Not found' });
+  });
+
+  it('redirects a page address with a trailing slash to the address without it, never to another host', async () => {
+    const cases: [string, string][] = [
+      ['/home/subscription/', '/home/subscription'],
+      ['/pricing//?period=yearly', '/pricing?period=yearly'],
+      ['//evil.example/', '/evil.example'],
+    ];
+    for (const [from, to] of cases) {
+      const response = await web.app.inject({ method: 'GET', url: from });
+      expect({ from, status: response.statusCode, location: response.headers.location }).toEqual({ from, status: 301, location: to });
+    }
   });
 
   it('says how to build the website when it is not built', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AppError, texts } from '../errors.ts';
 import { DecryptionError, deriveKey, newSalt, open, seal } from './crypto.ts';
 import { getMeta, openUserDb, setMeta, type UserDb } from './user-db.ts';
+import { passwordVerdict, weakPasswordMessage } from '@rotki-premium/protocol/password-strength';
 
 /**
  * The local users of one data folder: `<data>/users/<name>/user.db`, with
@@ -150,6 +151,9 @@ export async function createUser(dataDir: string, name: string, password: string
   validateUserName(name);
   validatePassword(password);
   if (userExists(dataDir, name)) throw new AppError('user_exists', `User ${name} already exists`);
+  // The password encrypts the premium keys and the backups, which can be attacked offline: refuse one quick to guess.
+  const verdict = passwordVerdict(password, [name]);
+  if (!verdict.acceptable) throw new AppError('invalid_input', weakPasswordMessage(verdict));
   const dir = userDir(dataDir, name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const unlock = lockUser(dataDir, name);

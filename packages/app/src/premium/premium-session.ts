@@ -1,5 +1,5 @@
-import { PremiumClient, defaultDeviceName, deviceIdentifier } from '@rotki-premium/client';
-import { decodeApiSecret, type DeviceList, type UserLimits } from '@rotki-premium/protocol';
+import { PremiumClient, credentialProblem, defaultDeviceName, deviceIdentifier } from '@rotki-premium/client';
+import type { DeviceList, UserLimits } from '@rotki-premium/protocol';
 import { AppError, texts, type AppErrorKind } from '../errors.ts';
 import { deleteCredentials, loadCredentials, saveCredentials, type PremiumCredentials } from '../local/credentials.ts';
 import type { OpenUser } from '../local/user-store.ts';
@@ -118,6 +118,11 @@ export class PremiumSession {
     return `${this.#env.siteUrl}/home/devices`;
   }
 
+  /** The app's own error for what a call with the stored pair threw (the stored pair worked when it was saved). */
+  explain(error: unknown): AppError {
+    return toAppError(error, { devicesUrl: this.devicesUrl, pairWorkedBefore: this.#credentials !== null });
+  }
+
   #nowSeconds(): number {
     return Math.floor(this.#env.now() / 1000);
   }
@@ -163,9 +168,8 @@ export class PremiumSession {
    */
   async setup(apiKey: string, apiSecret: string): Promise<PremiumStatus> {
     const credentials = { apiKey: apiKey.trim(), apiSecret: apiSecret.trim() };
-    if (credentials.apiKey === '' || decodeApiSecret(credentials.apiSecret) === null) {
-      throw new AppError('invalid_credentials_format', texts.invalidFormat());
-    }
+    const problem = credentialProblem(credentials.apiKey, credentials.apiSecret);
+    if (problem !== null) throw new AppError('invalid_credentials_format', texts.credentialProblem(problem));
     let client: PremiumClient;
     try {
       client = this.#makeClient(credentials, this.deviceId);
@@ -177,7 +181,11 @@ export class PremiumSession {
       this.#activate(client, limits);
       return this.status();
     } catch (error) {
-      const failure = toAppError(error, this.devicesUrl);
+      const stored = this.#credentials;
+      const failure = toAppError(error, {
+        devicesUrl: this.devicesUrl,
+        pairWorkedBefore: stored !== null && stored.apiKey === credentials.apiKey && stored.apiSecret === credentials.apiSecret,
+      });
       this.#pending = failure.kind === 'device_limit' ? this.#makeClient(credentials, null) : null;
       this.#lastCheckTs = this.#nowSeconds();
       if (!this.#active) {
@@ -215,7 +223,7 @@ export class PremiumSession {
       }
       this.#activate(client, await client.limits());
     } catch (error) {
-      const failure = toAppError(error, this.devicesUrl);
+      const failure = this.explain(error);
       this.#lastCheckTs = this.#nowSeconds();
       if (!FATAL.has(failure.kind)) {
         this.#unreachableStreak += 1;
@@ -251,7 +259,7 @@ export class PremiumSession {
       const list = await this.#deviceClient().devices();
       return { ...list, current_device_id: this.deviceId };
     } catch (error) {
-      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+      throw this.#noteFailure(this.explain(error));
     }
   }
 
@@ -263,7 +271,7 @@ export class PremiumSession {
     try {
       await this.#deviceClient().renameDevice(identifier, trimmed);
     } catch (error) {
-      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+      throw this.#noteFailure(this.explain(error));
     }
   }
 
@@ -272,7 +280,7 @@ export class PremiumSession {
     try {
       await this.#deviceClient().deleteDevice(identifier);
     } catch (error) {
-      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+      throw this.#noteFailure(this.explain(error));
     }
   }
 
@@ -283,7 +291,7 @@ export class PremiumSession {
       this.#limits = await this.#client.limits();
       return this.#limits;
     } catch (error) {
-      throw this.#noteFailure(toAppError(error, this.devicesUrl));
+      throw this.#noteFailure(this.explain(error));
     }
   }
 

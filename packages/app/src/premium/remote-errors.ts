@@ -16,7 +16,13 @@ import { AppError, texts } from '../errors.ts';
  * active (with the date), device limit (with the devices), device removed,
  * server unreachable.
  */
-export function toAppError(error: unknown, devicesUrl: string): AppError {
+export interface ErrorContext {
+  devicesUrl: string;
+  /** The pair was set up successfully before (it is the stored one): an unknown key now means it was regenerated. */
+  pairWorkedBefore: boolean;
+}
+
+export function toAppError(error: unknown, { devicesUrl, pairWorkedBefore }: ErrorContext): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof InvalidCredentialsFormatError) return new AppError('invalid_credentials_format', texts.invalidFormat());
   if (error instanceof SubscriptionInactiveError) {
@@ -26,6 +32,10 @@ export function toAppError(error: unknown, devicesUrl: string): AppError {
   }
   if (error instanceof CredentialsRejectedError) {
     if (error.code === AuthErrorCode.DeviceRemoved) return new AppError('device_removed', texts.deviceRemoved());
+    if (error.code === AuthErrorCode.UnknownApiKey) {
+      return new AppError('key_rejected', pairWorkedBefore ? texts.keyNoLongerValid() : texts.keyUnknown());
+    }
+    if (error.code === AuthErrorCode.SignatureMismatch) return new AppError('key_rejected', texts.secretMismatch());
     return new AppError('key_rejected', texts.keyRejected(error.message));
   }
   if (error instanceof AuthenticationError) return new AppError('remote_error', error.message);

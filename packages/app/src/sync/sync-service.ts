@@ -6,9 +6,9 @@ import { readSettings } from '../local/settings.ts';
 import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
 import { userDir, type OpenUser } from '../local/user-store.ts';
 import type { PremiumSession } from '../premium/premium-session.ts';
-import { toAppError } from '../premium/remote-errors.ts';
 import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
 import { downloadBlob, uploadBlob } from './transfer.ts';
+import { formatBytes, plural } from '@rotki-premium/protocol/wording';
 
 export type SyncPhase = 'exporting' | 'encrypting' | 'uploading' | 'downloading' | 'decrypting' | 'replacing';
 
@@ -95,7 +95,7 @@ export class SyncService {
         this.#lastOutcome = outcome;
         return outcome;
       } catch (error) {
-        const failure = error instanceof AppError ? error : toAppError(error, this.#premium.devicesUrl);
+        const failure = error instanceof AppError ? error : this.#premium.explain(error);
         this.#premium.noteFailure(failure);
         this.#lastOutcome = { action, result: false, message: failure.message, finished_at: this.#nowSeconds() };
         throw failure;
@@ -157,7 +157,7 @@ export class SyncService {
     return {
       action: 'upload',
       result: true,
-      message: `Backup uploaded: ${blob.length} bytes in ${chunks} chunk${chunks === 1 ? '' : 's'}.`,
+      message: `Backup uploaded: ${formatBytes(blob.length)} in ${plural(chunks, 'chunk')}.`,
       finished_at: this.#nowSeconds(),
       bytes: blob.length,
       chunks,
@@ -183,7 +183,7 @@ export class SyncService {
       return {
         action: 'download',
         result: true,
-        message: `Downloaded the backup from the rotki server (${blob.length} bytes). The previous local database was kept as ${kept}.`,
+        message: `Downloaded the backup from the rotki server (${formatBytes(blob.length)}). The previous local database was kept as ${kept}.`,
         finished_at: this.#nowSeconds(),
         bytes: blob.length,
         kept_backup: kept,
@@ -223,7 +223,7 @@ export class SyncService {
     try {
       remote = await client.metadata();
     } catch (error) {
-      this.#premium.noteFailure(toAppError(error, this.#premium.devicesUrl));
+      this.#premium.noteFailure(this.#premium.explain(error));
       return skipped('Fetching metadata error');
     }
     if (settings.last_write_ts <= remote.last_modify_ts) return skipped('Remote database is more recent than local');

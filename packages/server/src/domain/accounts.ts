@@ -1,21 +1,16 @@
 import { sql, type ExpressionBuilder } from 'kysely';
-import { z } from 'zod';
-import { webMessages } from '@rotki-premium/protocol/web-api';
+import type { z } from 'zod';
+import { AccountEmail, AccountPassword, AccountUsername, webMessages } from '@rotki-premium/protocol/web-api';
 import type { AccountRow, Database } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, DomainError, invalid, notFound } from './errors.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
-export const Username = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9_.-]{3,40}$/, 'Username must be 3 to 40 letters, digits, dots, dashes or underscores');
-export const Email = z.string().trim().toLowerCase().email('Enter a valid email address').max(254);
-export const Password = z
-  .string()
-  .min(8, 'Password must be at least 8 characters')
-  .max(200, 'Password must be at most 200 characters');
+/** One set of rules for the server and the sign-up form (the protocol package holds them). */
+export const Username = AccountUsername;
+export const Email = AccountEmail;
+export const Password = AccountPassword;
 
 export interface NewAccount {
   username: string;

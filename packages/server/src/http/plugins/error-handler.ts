@@ -1,9 +1,24 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { messages } from '@rotki-premium/protocol';
 import { ZodError } from 'zod';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
 import { BodyError } from './raw-body.ts';
+
+/**
+ * What answers an address that no route knows, before the JSON 404: the
+ * website sets it to answer unknown page addresses with its own page. It
+ * returns null for an address that is not its (an API path).
+ */
+export interface PageNotFound {
+  handler: ((request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | null) | null;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    pageNotFound: PageNotFound;
+  }
+}
 
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -41,7 +56,13 @@ async function errorHandlerPlugin(app: FastifyInstance): Promise<void> {
     return reply.code(500).send({ error: messages.internal() });
   });
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: messages.notFound() }));
+  const pageNotFound: PageNotFound = { handler: null };
+  app.decorate('pageNotFound', pageNotFound);
+  app.setNotFoundHandler(async (request, reply) => {
+    const page = request.method === 'GET' || request.method === 'HEAD' ? pageNotFound.handler?.(request, reply) : null;
+    if (page !== null && page !== undefined) return page;
+    return reply.code(404).send({ error: messages.notFound() });
+  });
 }
 
 export default fp(errorHandlerPlugin, { name: 'error-handler', fastify: '5.x' });

@@ -16,6 +16,8 @@ import { call, setCsrfToken, WebApiRequestError } from '../core/use-web-api.ts';
 
 const account = ref<Account | null>(null);
 const loaded = ref(false);
+/** The last session check could not reach the server (network down, server down or failing). */
+const unreachable = ref(false);
 
 function remember(value: Account | null): Account | null {
   account.value = value;
@@ -27,9 +29,15 @@ function remember(value: Account | null): Account | null {
 /** Reads the logged-in account; null when there is no session. */
 async function refresh(): Promise<Account | null> {
   try {
-    return remember(await call('GET', WEB_API_PATHS.account, AccountResponse));
+    const value = remember(await call('GET', WEB_API_PATHS.account, AccountResponse));
+    unreachable.value = false;
+    return value;
   } catch (error) {
-    if (error instanceof WebApiRequestError && error.status === 401) return remember(null);
+    if (error instanceof WebApiRequestError && error.status === 401) {
+      unreachable.value = false;
+      return remember(null);
+    }
+    unreachable.value = !(error instanceof WebApiRequestError) || error.status >= 500;
     throw error;
   }
 }
@@ -78,6 +86,7 @@ export function useSessionStore() {
   return {
     account: computed(() => account.value),
     loaded: computed(() => loaded.value),
+    unreachable: computed(() => unreachable.value),
     isLoggedIn: computed(() => account.value !== null),
     refresh,
     logIn,

@@ -16,8 +16,15 @@ declare module 'vue-router' {
 
 export const router = createRouter({
   history: createWebHistory(),
+  // As the server: `/Pricing` and `/pricing/` are not `/pricing` (the server redirects the trailing slash).
+  strict: true,
+  sensitive: true,
   routes: [
-    { path: SITE_PATHS.home, redirect: SITE_PATHS.subscription, meta: { title: 'rotki premium' } },
+    {
+      path: SITE_PATHS.home,
+      component: () => import('../landing/LandingPage.vue'),
+      meta: { guestOnly: true, title: 'rotki premium' },
+    },
     { path: SITE_PATHS.account, redirect: SITE_PATHS.subscription, meta: { title: 'rotki premium' } },
     {
       path: SITE_PATHS.login,
@@ -96,6 +103,8 @@ router.beforeEach(async (to) => {
     // Pages behind the login re-check the session, so an expired one is noticed on navigation.
     const hadAccount = session.isLoggedIn.value;
     await session.refresh().catch(() => null);
+    // A server that cannot be reached is not a logged-out visitor: the page says so instead (App.vue).
+    if (session.unreachable.value) return true;
     if (to.meta.requiresAuth === true && !session.isLoggedIn.value) return loginLocation(to, hadAccount);
   }
   if (to.meta.guestOnly === true && session.isLoggedIn.value) return SITE_PATHS.subscription;

@@ -30,6 +30,7 @@ export function createRuiPlugin() {
     ui.LuRefreshCw,
     ui.LuTrash2,
     ui.LuTriangleAlert,
+    ui.LuMenu,
     ui.LuX,
   ]);
 }

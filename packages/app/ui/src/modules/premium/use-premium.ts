@@ -5,6 +5,8 @@ import { DeviceList, PremiumStatus, Settings } from '../core/schemas.ts';
 
 const status = ref<PremiumStatus | null>(null);
 const settings = ref<Settings | null>(null);
+/** The message the Setup form shows now, so the page does not repeat it in its own banner. */
+const setupError = ref('');
 
 /** The logged-in user's premium state, shared by the page, the toolbar and the sidebar. */
 export function usePremium() {
@@ -78,8 +80,9 @@ export function usePremium() {
   function reset(): void {
     status.value = null;
     settings.value = null;
+    setupError.value = '';
   }
 
-  return { status, settings, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
+  return { status, settings, setupError, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
 }
 

@@ -1,0 +1,159 @@
+import type { Page } from 'playwright-core';
+import type { Credentials } from '../../packages/server/test/support/rotki-app.ts';
+import { AppLoginPage, AppNotesPage, AppPremiumPage } from '../pages/app-pages.ts';
+import type { AppProcess } from '../support/app-process.ts';
+import type { PageState } from './types.ts';
+
+/**
+ * Every state of the app's pages, for the sweep in `page-states.e2e.test.ts`.
+ * Each width has its own app process (its own machine and data folder); the
+ * states run in this order on it, so a state may rely on the user created
+ * before it. To add a page: add its states where its prerequisites hold.
+ */
+
+export interface AppEnv {
+  app: AppProcess;
+  /** An account whose two device slots are taken. */
+  full: Credentials;
+  /** An account with room for this device. */
+  roomy: Credentials;
+}
+
+export type AppState = PageState<'user', AppEnv>;
+
+export const APP_USER = 'alice';
+export const APP_PASSWORD = 'the same password everywhere';
+
+/** The app's damaged-secret case: the secret with characters cut from its middle. */
+export function damaged(secret: string): string {
+  return secret.slice(0, 10) + secret.slice(14);
+}
+
+async function premiumPage(page: Page, env: AppEnv): Promise<AppPremiumPage> {
+  await page.goto(`${env.app.url}/#/premium`);
+  const premium = new AppPremiumPage(page);
+  await page.getByRole('heading', { name: 'rotki Premium', exact: true }).waitFor();
+  return premium;
+}
+
+async function activePremium(page: Page, env: AppEnv): Promise<AppPremiumPage> {
+  const premium = await premiumPage(page, env);
+  await premium.activeBanner.waitFor();
+  await premium.deviceRows.first().waitFor();
+  return premium;
+}
+
+export const APP_STATES: AppState[] = [
+  {
+    name: 'create user',
+    as: 'user',
+    async arrive(page, env) {
+      const login = new AppLoginPage(page);
+      await login.open(env.app.url);
+      await page.getByTestId('create-tab').click();
+      await login.passwordConfirm.waitFor();
+    },
+  },
+  {
+    name: 'create user: weak password refused',
+    as: 'user',
+    async arrive(page, env) {
+      const login = new AppLoginPage(page);
+      await login.open(env.app.url);
+      await login.createUser(APP_USER, 'a');
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+    },
+  },
+  {
+    name: 'premium: no key yet',
+    as: 'user',
+    async arrive(page, env) {
+      const login = new AppLoginPage(page);
+      await login.open(env.app.url);
+      await login.createUser(APP_USER, APP_PASSWORD);
+      await new AppPremiumPage(page).setupButton.waitFor();
+    },
+  },
+  {
+    name: 'premium: damaged secret caught before sending',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await premiumPage(page, env);
+      await premium.setup(env.roomy.apiKey, damaged(env.roomy.apiSecret));
+      await premium.setupError.waitFor();
+    },
+  },
+  {
+    name: 'premium: device limit dialog',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await premiumPage(page, env);
+      await premium.setup(env.full.apiKey, env.full.apiSecret);
+      await premium.limitDialog.waitFor();
+    },
+  },
+  {
+    name: 'premium: active',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await premiumPage(page, env);
+      await premium.setup(env.roomy.apiKey, env.roomy.apiSecret);
+      await activePremium(page, env);
+    },
+  },
+  {
+    name: 'sync menu open',
+    as: 'user',
+    async arrive(page, env) {
+      await activePremium(page, env);
+      await page.getByTestId('sync-menu').click();
+      await page.getByTestId('sync-upload').waitFor();
+    },
+  },
+  {
+    name: 'sync: upload result announced',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await activePremium(page, env);
+      await premium.sync('upload');
+    },
+  },
+  {
+    name: 'sync: download confirmation',
+    as: 'user',
+    async arrive(page, env) {
+      await activePremium(page, env);
+      await page.getByTestId('sync-menu').click();
+      await page.getByTestId('sync-download').click();
+      await page.getByRole('dialog', { name: 'Replace the local data?' }).waitFor();
+    },
+  },
+  {
+    name: 'premium: delete key confirmation',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await activePremium(page, env);
+      await premium.deleteButton.click();
+      await page.getByTestId('confirm-dialog-confirm').waitFor();
+    },
+  },
+  {
+    name: 'notes',
+    as: 'user',
+    async arrive(page, env) {
+      await page.goto(`${env.app.url}/#/notes`);
+      const notes = new AppNotesPage(page);
+      await page.getByRole('heading', { name: 'Notes', exact: true }).waitFor();
+      if ((await notes.titles.count()) === 0) await notes.add('Cold wallet', 'in the safe');
+    },
+  },
+  {
+    name: 'sign in',
+    as: 'user',
+    async arrive(page, env) {
+      await page.goto(`${env.app.url}/#/premium`);
+      await page.getByTestId('logout').click();
+      await new AppLoginPage(page).submit.waitFor();
+    },
+  },
+];

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { countOf, formatBytes, formatMiB, formatWait, plural } from '../src/wording.ts';
+
+describe('message numbers', () => {
+  it('agree in number', () => {
+    expect(plural(1, 'device')).toBe('1 device');
+    expect(plural(2, 'device')).toBe('2 devices');
+    expect(plural(0, 'device')).toBe('0 devices');
+    expect(plural(1200, 'chunk')).toBe('1,200 chunks');
+  });
+
+  it('count against a limit, and say when the plan includes none', () => {
+    expect(countOf(1, 1, 'device')).toBe('1 of 1 device');
+    expect(countOf(1, 2, 'device')).toBe('1 of 2 devices');
+    expect(countOf(1, 0, 'device')).toBe('1 device (your plan includes none)');
+  });
+
+  it('give sizes in binary units as people read them', () => {
+    expect(formatBytes(0)).toBe('0 bytes');
+    expect(formatBytes(1)).toBe('1 byte');
+    expect(formatBytes(1023)).toBe('1,023 bytes');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(22_355_276)).toBe('21.3 MiB');
+    expect(formatBytes(150 * 1_048_576)).toBe('150 MiB');
+    expect(formatMiB(150)).toBe('150 MiB');
+    expect(formatMiB(1024)).toBe('1 GiB');
+  });
+
+  it('give waits in minutes once they pass one, rounded up', () => {
+    expect(formatWait(1)).toBe('1 second');
+    expect(formatWait(0.2)).toBe('1 second');
+    expect(formatWait(45)).toBe('45 seconds');
+    expect(formatWait(60)).toBe('1 minute');
+    expect(formatWait(893)).toBe('15 minutes');
+    expect(formatWait(3 * 3600)).toBe('3 hours');
+  });
+});
