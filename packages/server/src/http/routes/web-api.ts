@@ -162,15 +162,16 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     reply.header('cache-control', 'no-store');
   });
 
-  /** Login and sign-up attempts per client address, counted before the body is read. */
+  /** Attempts per client address on each limited route (login, sign-up, …), counted before the body is read. */
   async function perAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const now = ctx.clock.now();
-    const wait = await addressAttempts.retryAfterSeconds(request.ip, now);
+    const subject = `${request.routeOptions.url ?? ''} ${request.ip}`;
+    const wait = await addressAttempts.retryAfterSeconds(subject, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new WebApiError(429, WebErrorCode.RateLimited, webMessages.tooManyAttempts(wait));
     }
-    await addressAttempts.recordFailure(request.ip, now);
+    await addressAttempts.recordFailure(subject, now);
   }
 
   async function refuseIfLimited(reply: FastifyReply, keys: string[]): Promise<void> {

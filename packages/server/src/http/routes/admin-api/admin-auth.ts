@@ -57,15 +57,16 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
   const nameAttempts = failureCounter(options.counters, 'console:name', NAME_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
   const addressAttempts = failureCounter(options.counters, 'console:address', ADDRESS_ATTEMPT_LIMIT, ATTEMPT_WINDOW_MS);
 
-  /** Sign-in attempts per client address, counted before the body is read. */
+  /** Sign-in attempts per client address on each step's route, counted before the body is read. */
   async function perAddress(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const now = ctx.clock.now();
-    const wait = await addressAttempts.retryAfterSeconds(request.ip, now);
+    const subject = `${request.routeOptions.url ?? ''} ${request.ip}`;
+    const wait = await addressAttempts.retryAfterSeconds(subject, now);
     if (wait > 0) {
       reply.header('retry-after', String(wait));
       throw new AdminApiError(429, AdminErrorCode.RateLimited, adminMessages.tooManyAttempts(wait));
     }
-    await addressAttempts.recordFailure(request.ip, now);
+    await addressAttempts.recordFailure(subject, now);
   }
 
   async function refuseIfLimited(reply: FastifyReply, name: string): Promise<void> {
