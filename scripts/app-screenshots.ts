@@ -46,7 +46,7 @@ try {
   await premium.syncSwitch.locator('input').check({ force: true });
   await premium.sync('upload');
   await page.getByTestId('premium-last-sync').waitFor();
-  await premium.syncResult.getByRole('button').click();
+  await page.getByTestId('sync-result-dismiss').click();
   await premium.syncResult.waitFor({ state: 'detached' });
   await page.screenshot({ path: join(OUT, 'app-premium-active.png'), fullPage: true });
 

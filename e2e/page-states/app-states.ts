@@ -30,6 +30,8 @@ export function damaged(secret: string): string {
 }
 
 async function premiumPage(page: Page, env: AppEnv): Promise<AppPremiumPage> {
+  // A fresh load: a change of the hash alone would keep a dialog of the previous state open.
+  await page.goto('about:blank');
   await page.goto(`${env.app.url}/#/premium`);
   const premium = new AppPremiumPage(page);
   await page.getByRole('heading', { name: 'rotki Premium', exact: true }).waitFor();
@@ -141,6 +143,7 @@ export const APP_STATES: AppState[] = [
     name: 'notes',
     as: 'user',
     async arrive(page, env) {
+      await page.goto('about:blank');
       await page.goto(`${env.app.url}/#/notes`);
       const notes = new AppNotesPage(page);
       await page.getByRole('heading', { name: 'Notes', exact: true }).waitFor();
@@ -151,6 +154,7 @@ export const APP_STATES: AppState[] = [
     name: 'sign in',
     as: 'user',
     async arrive(page, env) {
+      await page.goto('about:blank');
       await page.goto(`${env.app.url}/#/premium`);
       await page.getByTestId('logout').click();
       await new AppLoginPage(page).submit.waitFor();
