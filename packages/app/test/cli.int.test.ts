@@ -64,7 +64,9 @@ describe('rotki-premium-app CLI', () => {
       ROTKI_PREMIUM_API_SECRET: 'not-base64!',
     });
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr.trim()).toBe('error: Given API Key/Secret pair format is invalid');
+    expect(malformed.stderr.trim()).toBe(
+      'error: The API secret is damaged: characters are missing or changed. Copy it again, completely, from your subscription page.',
+    );
 
     const wrongPassword = await runAppCli(['premium', 'setup', '--user', 'ana', '--key', subscriber.apiKey], env, `nope\n${subscriber.apiSecret}\n`);
     expect(wrongPassword.code).toBe(2);
