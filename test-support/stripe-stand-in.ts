@@ -4,7 +4,8 @@ import Stripe from 'stripe';
 
 /**
  * A local stand-in for the few Stripe API calls this server makes — create a
- * Checkout Session, a customer-portal session, update a subscription — that
+ * Checkout Session, a customer-portal session, retrieve and update a
+ * subscription (renewal on or off; its price and metadata) — that
  * follows Stripe's documented request (form-encoded, bearer key) and response
  * shapes. The server's Stripe library is pointed at it with its own
  * host/port/protocol options; nothing reaches Stripe. It also plays Stripe's
@@ -36,6 +37,10 @@ export interface StandInSubscription {
   id: string;
   customer: string;
   metadata: Record<string, string>;
+  /** Its one item, and the product the checkout created for it. */
+  itemId: string;
+  product: string;
+  /** What each period costs, in minor units. */
   amount: number;
   currency: string;
   interval: 'month' | 'year';
@@ -43,6 +48,8 @@ export interface StandInSubscription {
   periodEnd: number;
   cancelAtPeriodEnd: boolean;
   comment: string | null;
+  /** The proration_behavior of the last price change (Stripe prorates unless told not to). */
+  prorationBehavior: string | null;
 }
 
 export interface ApiCall {
@@ -155,11 +162,28 @@ export class StripeStandIn {
       });
     }
     const update = /^\/v1\/subscriptions\/(sub_\w+)$/.exec(path);
-    if (request.method === 'POST' && update?.[1] !== undefined) {
+    if ((request.method === 'POST' || request.method === 'GET') && update?.[1] !== undefined) {
       const subscription = this.subscriptions.get(update[1]);
       if (subscription === undefined) {
         return this.send(response, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such subscription: '${update[1]}'` } });
       }
+      if (request.method === 'GET') return this.send(response, 200, this.subscriptionObject(subscription));
+      const items = params.items as Json[] | undefined;
+      if (items !== undefined) {
+        const item = items[0] ?? {};
+        const price = item.price_data as Json | undefined;
+        if (items.length !== 1 || item.id !== subscription.itemId || price === undefined || price.product !== subscription.product) {
+          return this.send(response, 400, { error: { type: 'invalid_request_error', message: 'items[0] must name the subscription item and its product' } });
+        }
+        if (params.proration_behavior === undefined) {
+          return this.send(response, 400, { error: { type: 'invalid_request_error', message: 'the stand-in only changes a price with an explicit proration_behavior' } });
+        }
+        subscription.amount = Number(price.unit_amount);
+        subscription.currency = String(price.currency);
+        subscription.interval = (price.recurring as Json | undefined)?.interval === 'year' ? 'year' : 'month';
+        subscription.prorationBehavior = String(params.proration_behavior);
+      }
+      if (params.metadata !== undefined) subscription.metadata = { ...subscription.metadata, ...(params.metadata as Record<string, string>) };
       if (params.cancel_at_period_end !== undefined) subscription.cancelAtPeriodEnd = params.cancel_at_period_end === 'true';
       const details = params.cancellation_details as Json | undefined;
       subscription.comment = typeof details?.comment === 'string' ? details.comment : subscription.cancelAtPeriodEnd ? subscription.comment : null;
@@ -223,7 +247,22 @@ export class StripeStandIn {
       metadata: subscription.metadata,
       items: {
         object: 'list',
-        data: [{ id: id('si'), object: 'subscription_item', current_period_start: subscription.periodStart, current_period_end: subscription.periodEnd }],
+        data: [
+          {
+            id: subscription.itemId,
+            object: 'subscription_item',
+            current_period_start: subscription.periodStart,
+            current_period_end: subscription.periodEnd,
+            price: {
+              id: id('price'),
+              object: 'price',
+              product: subscription.product,
+              currency: subscription.currency,
+              unit_amount: subscription.amount,
+              recurring: { interval: subscription.interval, interval_count: 1 },
+            },
+          },
+        ],
       },
     };
   }
@@ -288,7 +327,9 @@ export class StripeStandIn {
     const subscription: StandInSubscription = {
       id: id('sub'),
       customer,
-      metadata: session.metadata,
+      metadata: { ...session.metadata },
+      itemId: id('si'),
+      product: id('prod'),
       amount: session.amount,
       currency: session.currency,
       interval: session.interval,
@@ -296,6 +337,7 @@ export class StripeStandIn {
       periodEnd: addInterval(nowSeconds, session.interval),
       cancelAtPeriodEnd: false,
       comment: null,
+      prorationBehavior: null,
     };
     this.subscriptions.set(subscription.id, subscription);
     return {

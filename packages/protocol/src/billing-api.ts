@@ -197,7 +197,7 @@ export const PaymentsResponse = z.object({ payments: z.array(WebPayment) });
 export type PaymentsResponse = z.infer<typeof PaymentsResponse>;
 
 export const HistoryEntry = z.object({
-  /** started, renewed, upgraded, cancelled, resumed, payment_failed, expired, granted */
+  /** started, renewed, upgraded, renewal_plan_changed, cancelled, resumed, payment_failed, expired, granted */
   action: z.string(),
   at: z.string(),
   tier: z.string().nullable(),

@@ -191,7 +191,9 @@ export function registerBillingCommands(admin: Command, tiers: Command, helpers:
     await withContext(options, async (ctx) => {
       const id = Number(options.id);
       if (!Number.isSafeInteger(id) || id < 1) throw invalid(`--id must be an event id, got "${options.id}"`);
-      const result = await replayProviderEvent(ctx, id);
+      // The provider's client too: an event may lead to a call (moving a card renewal to an upgraded plan).
+      const { openPaymentProviders } = await import('./domain/payments/providers.ts');
+      const result = await replayProviderEvent(ctx, id, (await openPaymentProviders(ctx)).gateways);
       print(options.json, `Event ${id}: ${result.status}: ${result.outcome}`, { id, status: result.status, outcome: result.outcome });
     });
   });

@@ -76,6 +76,7 @@ for (const dialect of DIALECTS) {
           vat: { rates: { DE: 19 }, defaultRate: 19 },
           gracePeriodDays: 7,
           stripe: { apiUrl: stripe.url },
+          bankTransfer: { instructions: 'IBAN DE00 0000 0000 0000 0000 00' },
         }),
       );
       const env = {
@@ -198,6 +199,84 @@ for (const dialect of DIALECTS) {
       // Renewing by hand or buying beside a card subscription would pay twice.
       const again = await buyer.web.request('POST', BILLING_PATHS.orders, { tier: 'Basic', period: 'yearly', method: 'card' });
       expect(again.status).toBe(400);
+    });
+
+    it('moves a card subscription to a dearer plan: the rest of the period by card now, then renewals at the new price, once', async () => {
+      const buyer = await startCheckout();
+      const { events, subscription: sub } = stripe.complete(buyer.sessionId);
+      if (sub === null) throw new Error('no subscription');
+      for (const event of events) expect((await stripe.deliver(server.url, event)).status).toBe(200);
+      const basicEnd = (await subscription(buyer.name))?.periodEnd;
+
+      const placed = await buyer.web.request('POST', BILLING_PATHS.orders, { tier: 'Advanced', period: 'yearly', method: 'card' });
+      expect(placed.status).toBe(201);
+      const upgrade = OrderResponse.parse(placed.json);
+      expect(upgrade).toMatchObject({ kind: 'upgrade', tier: 'Advanced', period: 'yearly' });
+      const sessionId = /\/c\/pay\/(cs_test_\w+)$/.exec(upgrade.redirectUrl ?? '')?.[1] ?? '';
+      const session = stripe.sessions.get(sessionId);
+      // A one-time payment on the card's customer: nearly the whole year's difference (€180), with VAT.
+      expect(session).toMatchObject({ mode: 'payment', customer: sub.customer, amount: upgrade.breakdown.totalMinor });
+      expect(upgrade.breakdown.totalMinor).toBeGreaterThan(21_300);
+      expect(upgrade.breakdown.totalMinor).toBeLessThanOrEqual(21_420);
+
+      // Stripe cannot be reached when the upgrade's payment arrives: the upgrade counts, and the event asks to come again.
+      const [paid] = stripe.complete(sessionId).events;
+      if (paid === undefined) throw new Error('no event');
+      stripe.failWith = 503;
+      let first: { status: number };
+      try {
+        first = await stripe.deliver(server.url, paid);
+      } finally {
+        stripe.failWith = null;
+      }
+      expect(first.status).toBe(500);
+      expect(await subscription(buyer.name)).toMatchObject({ tier: { name: 'Advanced' }, periodEnd: basicEnd, provider: 'stripe' });
+      expect(stripe.subscriptions.get(sub.id)?.amount).toBe(21_420);
+
+      // Delivered again (to the other instance): the renewals move to Advanced at its full yearly price, without proration.
+      expect((await stripe.deliver(second.url, paid)).json).toMatchObject({ status: 'processed' });
+      expect(stripe.subscriptions.get(sub.id)).toMatchObject({ amount: 42_840, interval: 'year', prorationBehavior: 'none' });
+      const renewalOrder = stripe.subscriptions.get(sub.id)?.metadata.order ?? '';
+      expect(renewalOrder).not.toBe(buyer.reference);
+      expect(OrderResponse.parse((await buyer.web.request('GET', orderUrl(renewalOrder))).json)).toMatchObject({
+        kind: 'renewal',
+        tier: 'Advanced',
+        period: 'yearly',
+        method: 'card',
+        breakdown: { totalMinor: 42_840 },
+      });
+      const changes = (): number => stripe.calls.filter((c) => c.method === 'POST' && c.path === `/v1/subscriptions/${sub.id}`).length;
+      const changesBefore = changes();
+      expect((await stripe.deliver(server.url, paid)).json).toMatchObject({ duplicate: true });
+      expect(changes()).toBe(changesBefore);
+
+      // The next year is charged at the Advanced price, and the subscriber stays on Advanced.
+      expect((await stripe.deliver(server.url, stripe.renew(sub.id, 'paid'))).json).toMatchObject({ status: 'processed' });
+      const renewed = await subscription(buyer.name);
+      expect(renewed).toMatchObject({ tier: { name: 'Advanced' }, isActive: true, status: 'active' });
+      expect(renewed?.periodEnd).toBe(new Date((stripe.subscriptions.get(sub.id)?.periodEnd ?? 0) * 1000).toISOString());
+      const list = await payments(buyer.name);
+      expect(list.map((p) => [p.amountMinor, p.status]).sort()).toEqual(
+        [
+          [21_420, 'credited'],
+          [upgrade.breakdown.totalMinor, 'credited'],
+          [42_840, 'credited'],
+        ].sort(),
+      );
+      expect(await mailsTo(buyer.name)).toEqual(['payment-receipt', 'payment-receipt', 'payment-receipt']);
+    });
+
+    it('takes a card subscription\'s upgrade by card only', async () => {
+      const buyer = await startCheckout();
+      const { events } = stripe.complete(buyer.sessionId);
+      for (const event of events) expect((await stripe.deliver(server.url, event)).status).toBe(200);
+      const same = await buyer.web.request('POST', BILLING_PATHS.orders, { tier: 'Basic', period: 'yearly', method: 'card' });
+      expect((same.json as { error: { message: string } }).error.message).toBe('Your card subscription renews by itself: there is nothing to pay now.');
+      const byBank = await buyer.web.request('POST', BILLING_PATHS.orders, { tier: 'Advanced', period: 'yearly', method: 'bank_transfer' });
+      expect(byBank.status).toBe(400);
+      expect((byBank.json as { error: { message: string } }).error.message).toBe('A card subscription changes plan by card: choose Card to upgrade.');
+      const lower = await buyer.web.request('POST', BILLING_PATHS.orders, { tier: 'Supporter', period: 'monthly', method: 'card' });
+      expect(lower.status).toBe(409);
     });
 
     it('keeps premium for the grace period after a failed renewal, then ends it when Stripe gives up', async () => {

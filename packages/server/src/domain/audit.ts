@@ -31,6 +31,7 @@ export type AuditAction =
   | 'subscription.started'
   | 'subscription.renewed'
   | 'subscription.upgraded'
+  | 'subscription.renewal_plan_changed'
   | 'subscription.resumed'
   | 'subscription.payment_failed'
   | 'subscription.provider_changed'

@@ -13,6 +13,14 @@ export interface StripeGateway {
   portalUrl(customerId: string, returnUrl: string): Promise<string>;
   /** Stops (or restarts) renewal at the end of the current period. */
   setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean, reason: string | null): Promise<void>;
+  /** The upgrade order whose plan the subscription renews at now, if one moved it (null: the plan it was bought at). */
+  renewalUpgradedBy(subscriptionId: string): Promise<string | null>;
+  /**
+   * From the next renewal on, charge `renewal`'s price for its plan, and let
+   * the renewals pay that order; nothing is charged now (the upgrade for the
+   * rest of the period was paid on its own).
+   */
+  switchRenewalPlan(subscriptionId: string, renewal: Order, upgradeReference: string): Promise<void>;
 }
 
 /** The operator's EVM nodes, and the watcher that scans them. */

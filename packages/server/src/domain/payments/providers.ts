@@ -1,14 +1,14 @@
 import type Stripe from 'stripe';
 import type { DomainContext } from '../context.ts';
 import type { ChainWatcher } from './evm/watcher.ts';
-import type { EvmGateway, PaymentGateways } from './gateways.ts';
+import type { EvmGateway, PaymentGateways, StripeGateway } from './gateways.ts';
 import { createStripeClient, stripeGateway } from './stripe/client.ts';
 
 /** The payment providers the billing settings enable, opened once at start. */
 export interface PaymentProviders {
   gateways: PaymentGateways;
-  /** For the webhook: the client that checks signatures, and the endpoint's secret. */
-  stripe: { client: Stripe; webhookSecret: string } | null;
+  /** For the webhook: the client that checks signatures, the calls events lead to, and the endpoint's secret. */
+  stripe: { client: Stripe; gateway: StripeGateway; webhookSecret: string } | null;
 }
 
 /** The Stripe customer of an account, once a checkout created one. */
@@ -35,8 +35,6 @@ export async function openPaymentProviders(ctx: DomainContext, watcher?: ChainWa
   const settings = ctx.billing.stripe;
   if (settings === null) return { gateways: { stripe: null, evm }, stripe: null };
   const client = createStripeClient(settings);
-  return {
-    gateways: { stripe: stripeGateway(client, (accountId) => stripeCustomerOf(ctx, accountId)), evm },
-    stripe: { client, webhookSecret: settings.webhookSecret },
-  };
+  const gateway = stripeGateway(client, (accountId) => stripeCustomerOf(ctx, accountId));
+  return { gateways: { stripe: gateway, evm }, stripe: { client, gateway, webhookSecret: settings.webhookSecret } };
 }

@@ -49,16 +49,17 @@ function accountOf(request: FastifyRequest): number {
 
 /**
  * A card subscription renews itself at Stripe, at its own price: it is not
- * renewed by hand, and moving it to a dearer plan is not offered here (yet) —
- * the subscriber cancels and buys the new plan when the period ends.
+ * renewed by hand. It moves to a dearer plan by card (the rest of the period
+ * now, then the renewals at the new plan's price); a cheaper plan waits for
+ * the period to end, as for everyone.
  */
-async function refuseOrderBesideCardSubscription(ctx: DomainContext, accountId: number, tierName: string): Promise<void> {
+async function refuseOrderBesideCardSubscription(ctx: DomainContext, accountId: number, tierName: string, method: string): Promise<void> {
   const current = await currentSubscription(ctx, accountId);
   if (current?.isActive !== true || current.provider !== 'stripe') return;
   if (current.tier.name.toLowerCase() === tierName.trim().toLowerCase()) {
     throw invalid('Your card subscription renews by itself: there is nothing to pay now.');
   }
-  throw invalid('A card subscription cannot change plan here yet: cancel it and choose the new plan when the period ends.');
+  if (method !== 'card') throw invalid('A card subscription changes plan by card: choose Card to upgrade.');
 }
 
 /**
@@ -90,7 +91,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
       throw invalid('This payment method is not offered here: choose another one.');
     }
     const accountId = accountOf(request);
-    await refuseOrderBesideCardSubscription(ctx, accountId, body.tier);
+    await refuseOrderBesideCardSubscription(ctx, accountId, body.tier, body.method);
     const order = await placeOrder(ctx, accountId, { tierName: body.tier, period: body.period, method: body.method });
     reply.code(201);
     if (body.method !== 'card') return orderView(ctx, order);

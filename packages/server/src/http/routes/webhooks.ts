@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
 import type { DomainContext } from '../../domain/context.ts';
+import type { StripeGateway } from '../../domain/payments/gateways.ts';
 import { receiveStripeWebhook, WebhookSignatureError } from '../../domain/payments/stripe/webhook.ts';
 
 export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
@@ -10,7 +11,7 @@ const WEBHOOK_BODY_LIMIT = 512 * 1024;
 
 export interface WebhookOptions {
   ctx: DomainContext;
-  stripe: { client: Stripe; webhookSecret: string };
+  stripe: { client: Stripe; gateway: StripeGateway; webhookSecret: string };
 }
 
 /**
@@ -24,7 +25,7 @@ export async function webhookRoutes(app: FastifyInstance, options: WebhookOption
     const header = request.headers['stripe-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
     try {
-      const delivered = await receiveStripeWebhook(ctx, stripe.client, stripe.webhookSecret, request.rawBody ?? Buffer.alloc(0), signature);
+      const delivered = await receiveStripeWebhook(ctx, stripe, stripe.webhookSecret, request.rawBody ?? Buffer.alloc(0), signature);
       request.log.info({ event: delivered.eventId, type: delivered.type, status: delivered.result.status, outcome: delivered.result.outcome }, 'stripe event');
       if (delivered.result.status === 'failed') return reply.code(500).send({ error: delivered.result.outcome });
       return { received: true, duplicate: delivered.duplicate, status: delivered.result.status };

@@ -20,6 +20,9 @@ export function createStripeClient(settings: StripeSettings): Stripe {
   return new Stripe(settings.secretKey, options);
 }
 
+/** Subscription metadata: the upgrade order that moved the renewals to a dearer plan. */
+const UPGRADED_BY = 'upgraded_by';
+
 function lineItem(order: Order): Stripe.Checkout.SessionCreateParams.LineItem {
   const product = { name: order.kind === 'upgrade' ? `rotki premium: upgrade to ${order.tierName}` : `rotki premium ${order.tierName}` };
   const base = { currency: order.breakdown.currency.toLowerCase(), unit_amount: order.breakdown.totalMinor, product_data: product };
@@ -30,7 +33,8 @@ function lineItem(order: Order): Stripe.Checkout.SessionCreateParams.LineItem {
 /**
  * What this server asks of Stripe: a Checkout Session per order (a
  * subscription that renews itself; a one-time payment for an upgrade), the
- * customer portal, and switching renewal off and on. The order reference
+ * customer portal, switching renewal off and on, and moving the renewals to
+ * an upgraded plan. The order reference
  * travels as `client_reference_id` and in the metadata of the session and
  * the subscription, so every later event finds its order.
  */
@@ -55,6 +59,32 @@ export function stripeGateway(stripe: Stripe, customerOf: (accountId: number) =>
     async portalUrl(customerId, returnUrl) {
       const portal = await stripe.billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
       return portal.url;
+    },
+    async renewalUpgradedBy(subscriptionId) {
+      const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      return subscription.metadata[UPGRADED_BY] ?? null;
+    },
+    async switchRenewalPlan(subscriptionId, renewal, upgradeReference) {
+      const subscription = await stripe.subscriptions.retrieve(subscriptionId);
+      const item = subscription.items.data[0];
+      if (item === undefined) throw new Error(`Stripe subscription ${subscriptionId} has no item`);
+      const product = typeof item.price.product === 'string' ? item.price.product : item.price.product.id;
+      await stripe.subscriptions.update(subscriptionId, {
+        items: [
+          {
+            id: item.id,
+            price_data: {
+              currency: renewal.breakdown.currency.toLowerCase(),
+              product,
+              unit_amount: renewal.breakdown.totalMinor,
+              recurring: { interval: renewal.period === 'yearly' ? 'year' : 'month' },
+            },
+          },
+        ],
+        // The rest of this period was paid by the upgrade's own checkout, at this server's prorated price.
+        proration_behavior: 'none',
+        metadata: { order: renewal.publicId, [UPGRADED_BY]: upgradeReference },
+      });
     },
     async setCancelAtPeriodEnd(subscriptionId, cancel, reason) {
       await stripe.subscriptions.update(subscriptionId, {

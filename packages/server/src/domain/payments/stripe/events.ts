@@ -2,6 +2,8 @@ import type Stripe from 'stripe';
 import type { DomainContext } from '../../context.ts';
 import { judgeAmount } from '../amounts.ts';
 import { applyPayment, type PaymentOutcome } from '../apply.ts';
+import { moveCardRenewalToUpgrade } from '../card-plan-change.ts';
+import type { StripeGateway } from '../gateways.ts';
 import { findOrderByPublicId } from '../orders.ts';
 import type { EventOutcome } from '../provider-events.ts';
 import { applyRenewalFailed, applyRenewalState, applySubscriptionEnded } from '../subscription-events.ts';
@@ -44,7 +46,7 @@ async function rememberCustomer(ctx: DomainContext, accountId: number, customerI
     .execute();
 }
 
-async function checkoutCompleted(ctx: DomainContext, session: Stripe.Checkout.Session): Promise<EventOutcome> {
+async function checkoutCompleted(ctx: DomainContext, stripe: StripeGateway | null, session: Stripe.Checkout.Session): Promise<EventOutcome> {
   const reference = session.client_reference_id ?? session.metadata?.order ?? null;
   if (reference === null) return { status: 'ignored', outcome: 'not a checkout of this server' };
   if (session.payment_status !== 'paid') return { status: 'ignored', outcome: `not paid yet (${session.payment_status})` };
@@ -56,22 +58,30 @@ async function checkoutCompleted(ctx: DomainContext, session: Stripe.Checkout.Se
   const paymentKey = idOf(session.invoice) ?? idOf(session.payment_intent) ?? session.id;
   const amount = session.amount_total ?? 0;
   const { flag, note } = judgeAmount(amount, order.breakdown.totalMinor, ctx.billing.currency);
-  return paymentOutcome(
-    await applyPayment(ctx, {
-      provider: 'stripe',
-      paymentKey,
-      accountId: order.accountId,
-      orderId: order.id,
-      amountMinor: amount,
-      methodLabel: METHOD,
-      reference: paymentKey,
-      detail: { session: session.id, subscription: subscriptionId },
-      externalId: subscriptionId,
-      recurring: subscriptionId !== null,
-      flag,
-      note,
-    }),
-  );
+  const payment = await applyPayment(ctx, {
+    provider: 'stripe',
+    paymentKey,
+    accountId: order.accountId,
+    orderId: order.id,
+    amountMinor: amount,
+    methodLabel: METHOD,
+    reference: paymentKey,
+    detail: { session: session.id, subscription: subscriptionId },
+    externalId: subscriptionId,
+    recurring: subscriptionId !== null,
+    flag,
+    note,
+  });
+  const outcome = paymentOutcome(payment);
+  if (order.kind !== 'upgrade' || payment.status === 'flagged') return outcome;
+  // Also on a redelivery: the payment may have been recorded by a try whose call to Stripe failed.
+  let moved: string;
+  try {
+    moved = await moveCardRenewalToUpgrade(ctx, stripe, order);
+  } catch (error) {
+    return { status: 'failed', outcome: `${outcome.outcome}; renewal not moved to ${order.tierName} yet: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  return moved === 'switched' ? { status: 'processed', outcome: `${outcome.outcome}; renewals now at ${order.tierName}` } : outcome;
 }
 
 function subscriptionOfInvoice(invoice: Stripe.Invoice): { id: string; order: string | null } | null {
@@ -119,13 +129,13 @@ function notYet(outcome: EventOutcome): EventOutcome {
   return outcome.status === 'ignored' && outcome.outcome.startsWith('no subscription') ? { status: 'failed', outcome: outcome.outcome } : outcome;
 }
 
-/** Applies one verified Stripe event; the caller stores it and its outcome. */
-export async function processStripeEvent(ctx: DomainContext, event: Stripe.Event): Promise<EventOutcome> {
+/** Applies one verified Stripe event; the caller stores it and its outcome. `stripe`: for the calls an event leads to. */
+export async function processStripeEvent(ctx: DomainContext, stripe: StripeGateway | null, event: Stripe.Event): Promise<EventOutcome> {
   const stateAt = event.created * 1000;
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
-      return checkoutCompleted(ctx, event.data.object);
+      return checkoutCompleted(ctx, stripe, event.data.object);
     case 'invoice.paid':
       return invoicePaid(ctx, event.data.object);
     case 'invoice.payment_failed':

@@ -1,5 +1,6 @@
 import type Stripe from 'stripe';
 import type { DomainContext } from '../../context.ts';
+import type { StripeGateway } from '../gateways.ts';
 import { getProviderEvent, recordOutcome, storeEventOnce, type EventOutcome } from '../provider-events.ts';
 import { processStripeEvent } from './events.ts';
 
@@ -13,10 +14,10 @@ export interface WebhookResult {
   result: EventOutcome;
 }
 
-async function processAndRecord(ctx: DomainContext, storedId: number, event: Stripe.Event): Promise<EventOutcome> {
+async function processAndRecord(ctx: DomainContext, gateway: StripeGateway | null, storedId: number, event: Stripe.Event): Promise<EventOutcome> {
   let result: EventOutcome;
   try {
-    result = await processStripeEvent(ctx, event);
+    result = await processStripeEvent(ctx, gateway, event);
   } catch (error) {
     result = { status: 'failed', outcome: `error: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -32,7 +33,7 @@ async function processAndRecord(ctx: DomainContext, storedId: number, event: Str
  */
 export async function receiveStripeWebhook(
   ctx: DomainContext,
-  stripe: Stripe,
+  stripe: { client: Stripe; gateway: StripeGateway },
   webhookSecret: string,
   rawBody: Buffer,
   signature: string | undefined,
@@ -40,7 +41,7 @@ export async function receiveStripeWebhook(
   let event: Stripe.Event;
   try {
     if (signature === undefined || signature === '') throw new Error('no Stripe-Signature header');
-    event = stripe.webhooks.constructEvent(rawBody, signature, webhookSecret);
+    event = stripe.client.webhooks.constructEvent(rawBody, signature, webhookSecret);
   } catch (error) {
     throw new WebhookSignatureError(error instanceof Error ? error.message : 'bad signature');
   }
@@ -54,15 +55,15 @@ export async function receiveStripeWebhook(
   if (!stored.fresh && (stored.status === 'processed' || stored.status === 'ignored')) {
     return { eventId: event.id, type: event.type, duplicate: true, result: { status: stored.status, outcome: 'delivered again; processed before' } };
   }
-  return { eventId: event.id, type: event.type, duplicate: false, result: await processAndRecord(ctx, stored.id, event) };
+  return { eventId: event.id, type: event.type, duplicate: false, result: await processAndRecord(ctx, stripe.gateway, stored.id, event) };
 }
 
 /**
  * Processes a stored event again (the operator's Replay): safe whatever it did
  * before, since every domain event it leads to is applied once by its key.
  */
-export async function replayStripeEvent(ctx: DomainContext, id: number): Promise<EventOutcome> {
+export async function replayStripeEvent(ctx: DomainContext, gateway: StripeGateway | null, id: number): Promise<EventOutcome> {
   const stored = await getProviderEvent(ctx, id);
   if (stored.provider !== 'stripe') throw new Error(`event ${id} is not a Stripe event`);
-  return processAndRecord(ctx, id, JSON.parse(stored.payload) as Stripe.Event);
+  return processAndRecord(ctx, gateway, id, JSON.parse(stored.payload) as Stripe.Event);
 }
