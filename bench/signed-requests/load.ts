@@ -15,6 +15,8 @@ export interface LoadFigures {
   errors: number;
   /** Server process CPU time (user + system) per answered request, in microseconds; null when not measured. */
   cpuMicrosPerRequest: number | null;
+  /** CPU time of the database's server processes per answered request (PostgreSQL), in microseconds. */
+  databaseCpuMicrosPerRequest: number | null;
 }
 
 export type RequestSetup = () => { path: string; headers: Record<string, string> };
@@ -30,8 +32,39 @@ export function processCpuMicros(pid: number): number {
   return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** User + system CPU time of processes, in microseconds; those that ended count 0. */
+export function processesCpuMicros(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += processCpuMicros(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+export interface LoadOptions {
+  connections: number;
+  seconds: number;
+  serverPid?: number;
+  /** The database's server processes (PostgreSQL backends), read before and after the run. */
+  databasePids?: () => Promise<number[]>;
+}
+
 /** Drives `connections` connections for `seconds` against `url`; `serverPid` adds the server's CPU time per request. */
-export function runLoad(url: string, options: { connections: number; seconds: number; serverPid?: number }, setup: RequestSetup): Promise<LoadFigures> {
+export async function runLoad(url: string, options: LoadOptions, setup: RequestSetup): Promise<LoadFigures> {
+  const dbPidsBefore = options.databasePids === undefined ? null : await options.databasePids();
+  const dbBefore = dbPidsBefore === null ? null : new Map(dbPidsBefore.map((pid) => [pid, processesCpuMicros([pid])]));
+  const figures = await runAutocannon(url, options, setup);
+  if (dbBefore === null || options.databasePids === undefined) return figures;
+  let dbCpu = 0;
+  for (const pid of await options.databasePids()) dbCpu += processesCpuMicros([pid]) - (dbBefore.get(pid) ?? 0);
+  return { ...figures, databaseCpuMicrosPerRequest: figures.requests === 0 ? null : dbCpu / figures.requests };
+}
+
+function runAutocannon(url: string, options: LoadOptions, setup: RequestSetup): Promise<LoadFigures> {
   const cpuBefore = options.serverPid === undefined ? null : processCpuMicros(options.serverPid);
   return new Promise((resolve, reject) => {
     autocannon(
@@ -63,6 +96,7 @@ export function runLoad(url: string, options: { connections: number; seconds: nu
           non2xx: result.non2xx,
           errors: result.errors,
           cpuMicrosPerRequest: cpu === null || requests === 0 ? null : cpu / requests,
+          databaseCpuMicrosPerRequest: null,
         });
       },
     );
@@ -87,7 +121,11 @@ export function signedLimits(apiKey: string, apiSecret: string): RequestSetup {
 /** The unauthenticated `GET /nest/1/limits/unlocks`: the baseline of the same server. */
 export const unauthenticatedUnlocks: RequestSetup = () => ({ path: '/nest/1/limits/unlocks', headers: {} });
 
+/** The bare Fastify server's one route (`bare-server.ts`). */
+export const bareRoute: RequestSetup = () => ({ path: '/bare', headers: {} });
+
 export function describeFigures(name: string, f: LoadFigures): string {
-  const cpu = f.cpuMicrosPerRequest === null ? '' : `, server CPU ${f.cpuMicrosPerRequest.toFixed(0)} µs/request`;
+  const db = f.databaseCpuMicrosPerRequest === null ? '' : ` + database ${f.databaseCpuMicrosPerRequest.toFixed(0)} µs`;
+  const cpu = f.cpuMicrosPerRequest === null ? '' : `, server CPU ${f.cpuMicrosPerRequest.toFixed(0)} µs/request${db}`;
   return `  ${name.padEnd(44)} ${f.requestsPerSecond.toFixed(0).padStart(6)} req/s, p99 ${f.p99} ms${cpu}, non-2xx ${f.non2xx}, errors ${f.errors}`;
 }

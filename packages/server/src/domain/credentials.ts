@@ -1,6 +1,7 @@
 import { generateApiCredentials } from '@rotki-premium/protocol';
 import { lockAccount } from '../store/database.ts';
 import { recordAudit } from './audit.ts';
+import { decryptSecret, forgetSecret } from './secret-cache.ts';
 import { notifySecurityChange } from './security-notices.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, notFound } from './errors.ts';
@@ -59,7 +60,8 @@ export async function createCredentials(
 /**
  * Replaces the pair in one statement (and queues the owner's mail with it):
  * from the moment this returns, the old key is unknown to every server
- * instance (nothing caches it).
+ * instance (the signed path reads the row on every request; its cache of
+ * decrypted secrets is checked against the row's ciphertext).
  */
 export async function regenerateCredentials(
   ctx: DomainContext,
@@ -80,6 +82,7 @@ export async function regenerateCredentials(
       .where('account_id', '=', accountId)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) === 0) throw notFound('No API credentials yet: create them first');
+    forgetSecret(ctx, accountId);
     // Queued with the change: the mail goes if and only if the new pair is in place.
     await notifySecurityChange(trx, ctx.clock, accountId, 'credentials_regenerated');
   });
@@ -134,37 +137,8 @@ export interface Signer {
 }
 
 export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Promise<Signer | null> {
-  const { db } = ctx.store;
-  const row = await db
-    .selectFrom('api_credentials')
-    .innerJoin('accounts', 'accounts.id', 'api_credentials.account_id')
-    // The latest subscription is the current one: newest first, one row.
-    .leftJoin('subscriptions', 'subscriptions.account_id', 'api_credentials.account_id')
-    .leftJoin('tiers', 'tiers.id', 'subscriptions.tier_id')
-    .select([
-      'api_credentials.account_id',
-      'api_credentials.api_key',
-      'api_credentials.secret_ciphertext',
-      'accounts.username',
-      'accounts.suspended_at',
-      'subscriptions.status',
-      'subscriptions.period_end',
-      'tiers.id as tier_id',
-      'tiers.name',
-      'tiers.display_order',
-      'tiers.device_limit',
-      'tiers.max_backup_size_mb',
-      'tiers.backup_versions',
-      'tiers.pnl_events_limit',
-      'tiers.history_events_limit',
-      'tiers.reports_lookup_limit',
-      'tiers.eth_staked_limit',
-      'tiers.capabilities',
-    ])
-    .where('api_credentials.api_key', '=', apiKey)
-    .orderBy('subscriptions.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  // Read on every request, never cached: a regenerated or removed pair is refused at once on every instance.
+  const row = await ctx.store.hot.signerRow(apiKey);
   if (row === undefined) return null;
   const accountId = Number(row.account_id);
   let subscription: Signer['subscription'] = null;
@@ -191,7 +165,7 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
     accountId,
     username: row.username,
     apiKey: row.api_key,
-    apiSecret: ctx.keyRing.decrypt(row.secret_ciphertext, secretContext(accountId)),
+    apiSecret: decryptSecret(ctx, accountId, row.secret_ciphertext, secretContext(accountId)),
     suspended: row.suspended_at !== null,
     subscription,
   };

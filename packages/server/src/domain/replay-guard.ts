@@ -3,20 +3,10 @@ import type { DomainContext } from './context.ts';
 /**
  * Records an accepted (API key, nonce, signature) triple. Returns false when
  * it was already recorded: a replay. The primary key makes the decision, so it
- * holds across connections and server instances sharing the database.
+ * holds across connections and server instances sharing the database; records
+ * are group-committed, and this returns only once the record is committed
+ * (`store/replay-batch.ts` says why no replay gets through meanwhile).
  */
-export async function acceptOnce(
-  ctx: DomainContext,
-  apiKey: string,
-  nonce: string,
-  signature: string,
-  windowMs: number,
-): Promise<boolean> {
-  const inserted = await ctx.store.replayDb
-    .insertInto('replay_nonces')
-    .values({ api_key: apiKey, nonce, signature, expires_at: ctx.clock.now() + 2 * windowMs })
-    .onConflict((c) => c.columns(['api_key', 'nonce', 'signature']).doNothing())
-    .returning('nonce')
-    .executeTakeFirst();
-  return inserted !== undefined;
+export function acceptOnce(ctx: DomainContext, apiKey: string, nonce: string, signature: string, windowMs: number): Promise<boolean> {
+  return ctx.store.replays.accept({ api_key: apiKey, nonce, signature, expires_at: ctx.clock.now() + 2 * windowMs });
 }

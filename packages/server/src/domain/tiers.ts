@@ -37,7 +37,7 @@ export function toTier(row: TierRow): Tier {
 }
 
 export async function listTiers(ctx: DomainContext): Promise<Tier[]> {
-  const rows = await ctx.store.db.selectFrom('tiers').selectAll().orderBy('display_order').execute();
+  const rows = await ctx.store.hot.tierRows();
   return rows.map(toTier);
 }
 

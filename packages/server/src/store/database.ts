@@ -3,20 +3,22 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type LogEvent, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Pool, PoolConfig } from 'pg';
 import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files.ts';
+import { ReplayBatcher } from './replay-batch.ts';
 import type { Database } from './schema.ts';
+import { postgresHotStatements, sqliteHotStatements, type HotStatements } from './hot-statements.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export interface Store {
   db: Kysely<Database>;
+  /** The signed path's statements, compiled and prepared once. */
+  hot: HotStatements;
   /**
-   * Where replay records go. On PostgreSQL a small pool whose sessions commit
-   * asynchronously (`synchronous_commit = off`): a replay record is only
-   * useful within the nonce window, and waiting for a WAL flush on every
-   * signed request would dominate its cost. A database crash can lose the
-   * last fraction of a second of records, never other data. On SQLite: `db`.
+   * Replay records, group-committed (`replay-batch.ts`): on PostgreSQL
+   * through a small pool of their own, with `synchronous_commit` on as
+   * everywhere else, so an accepted request's record survives a crash.
    */
-  replayDb: Kysely<Database>;
+  replays: ReplayBatcher;
   dialect: DialectName;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
@@ -43,14 +45,27 @@ function poolStats(name: string, pool: Pool | null): PoolStats[] {
 }
 
 /** Kysely's log hook feeding a replaceable observer: timing costs two clock reads per query. */
-function queryTiming(): { log: (event: LogEvent) => void; observeQueries(observer: QueryObserver): void } {
+function queryTiming(): {
+  log: (event: LogEvent) => void;
+  observeQueries(observer: QueryObserver): void;
+  /** The observer now, for the statements that bypass Kysely. */
+  current(): QueryObserver | null;
+} {
   let current: QueryObserver | null = null;
   return {
     log: (event) => current?.(event.queryDurationMillis, event.level === 'error'),
     observeQueries: (observer) => {
       current = observer;
     },
+    current: () => current,
   };
+}
+
+function newReplayBatcher(hot: HotStatements, options: StoreOptions): ReplayBatcher {
+  return new ReplayBatcher((rows) => hot.insertReplayRows(rows), {
+    delayMs: options.replayBatchDelayMs ?? DEFAULT_REPLAY_BATCH_DELAY_MS,
+    maxRows: REPLAY_BATCH_ROWS,
+  });
 }
 
 /**
@@ -74,6 +89,24 @@ export interface StoreOptions {
   dataDir: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** How long a replay record waits for others to share its commit; default 2 ms. */
+  replayBatchDelayMs?: number;
+}
+
+/** Rows per replay commit at most (PostgreSQL arrays, SQLite statements in one transaction). */
+const REPLAY_BATCH_ROWS = 512;
+const DEFAULT_REPLAY_BATCH_DELAY_MS = 2;
+
+/** `make` on first call, the same promise after (a failed attempt is retried). */
+function lazily<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    });
+    return made;
+  };
 }
 
 function isPostgresUrl(url: string): boolean {
@@ -97,28 +130,27 @@ export function openStore(options: StoreOptions): Store {
   const url = options.databaseUrl ?? '';
   if (isPostgresUrl(url)) {
     const timing = queryTiming();
-    // Kysely makes each pool on first use (loading the driver then).
+    // Each pool is made on first use (loading the driver then).
     let pool: Pool | null = null;
     let replayPool: Pool | null = null;
-    const db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: async () => (pool = await newPool({ connectionString: url, max: options.poolSize ?? 10 })) }),
-      log: timing.log,
-    });
-    const replayDb = new Kysely<Database>({
-      dialect: new PostgresDialect({
-        pool: async () => (replayPool = await newPool({ connectionString: url, max: 4, options: '-c synchronous_commit=off' })),
-      }),
-      log: timing.log,
-    });
+    const mainPool = lazily(async () => (pool = await newPool({ connectionString: url, max: options.poolSize ?? 10 })));
+    const replayRowsPool = lazily(async () => (replayPool = await newPool({ connectionString: url, max: 2 })));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: mainPool }), log: timing.log });
+    const hot = postgresHotStatements(db, mainPool, replayRowsPool, timing.current);
+    const replays = newReplayBatcher(hot, options);
     return {
       db,
-      replayDb,
+      hot,
+      replays,
       dialect: 'postgres',
       location: redactUrl(url),
       observeQueries: timing.observeQueries,
       poolStats: () => [...poolStats('main', pool), ...poolStats('replay', replayPool)],
       destroy: async () => {
-        await Promise.all([db.destroy(), replayDb.destroy()]);
+        await replays.close();
+        await db.destroy();
+        // Kysely ends the main pool; the replay pool is ours.
+        if (replayPool !== null) await replayPool.end();
       },
     };
   }
@@ -134,14 +166,32 @@ export function openStore(options: StoreOptions): Store {
   connection.pragma('busy_timeout = 5000');
   const timing = queryTiming();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }), log: timing.log });
+  // A second connection for the signed path's reads, opened on first use (admin commands never
+  // open it); an in-memory database has no second connection.
+  let reader: SQLite.Database | null = null;
+  const openReader = (): SQLite.Database => {
+    if (reader !== null) return reader;
+    if (file === ':memory:') return (reader = connection);
+    reader = new SQLite(file);
+    reader.pragma('busy_timeout = 5000');
+    reader.pragma('query_only = ON');
+    return reader;
+  };
+  const hot = sqliteHotStatements(db, connection, openReader, timing.current);
+  const replays = newReplayBatcher(hot, options);
   return {
     db,
-    replayDb: db,
+    hot,
+    replays,
     dialect: 'sqlite',
     location: file,
     observeQueries: timing.observeQueries,
     poolStats: () => [],
-    destroy: () => db.destroy(),
+    destroy: async () => {
+      await replays.close();
+      if (reader !== null && reader !== connection) reader.close();
+      await db.destroy();
+    },
   };
 }
 

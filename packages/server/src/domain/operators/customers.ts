@@ -5,6 +5,7 @@ import { listPayments } from '../payments/payment-list.ts';
 import { recordAudit } from '../audit.ts';
 import type { DomainContext } from '../context.ts';
 import { notFound } from '../errors.ts';
+import { forgetSecret } from '../secret-cache.ts';
 import { deleteAccountSessions } from '../sessions.ts';
 import { currentSubscription, isSubscriptionActive, type Subscription } from '../subscriptions.ts';
 
@@ -208,6 +209,7 @@ export async function customerDetail(ctx: DomainContext, accountId: number): Pro
 export async function revokeCredentials(ctx: DomainContext, accountId: number): Promise<void> {
   const removed = await ctx.store.db.deleteFrom('api_credentials').where('account_id', '=', accountId).returning('api_key').executeTakeFirst();
   if (removed === undefined) throw notFound('This customer has no API credentials');
+  forgetSecret(ctx, accountId);
   await recordAudit(ctx.store.db, ctx.clock, {
     accountId,
     action: 'credentials.revoked',
