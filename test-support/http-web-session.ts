@@ -14,18 +14,21 @@ export interface HttpResponse {
  */
 export class HttpWebSession {
   readonly #baseUrl: string;
+  readonly #extraHeaders: Record<string, string>;
   readonly #cookies = new Map<string, string>();
   #csrfToken: string | null = null;
 
-  constructor(baseUrl: string) {
+  /** `extraHeaders`: sent on every request (e.g. the X-Forwarded-For a proxy would add). */
+  constructor(baseUrl: string, extraHeaders: Record<string, string> = {}) {
     this.#baseUrl = baseUrl;
+    this.#extraHeaders = extraHeaders;
   }
 
   async request(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<HttpResponse> {
     if (method !== 'GET' && this.#csrfToken === null) {
       this.#csrfToken = CsrfResponse.parse((await this.request('GET', WEB_API_PATHS.csrf)).json).csrfToken;
     }
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...this.#extraHeaders, accept: 'application/json' };
     if (this.#cookies.size > 0) headers.cookie = [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (method !== 'GET' && this.#csrfToken !== null) headers[CSRF_HEADER] = this.#csrfToken;
     if (body !== undefined) headers['content-type'] = 'application/json';

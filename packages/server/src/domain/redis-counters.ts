@@ -13,7 +13,9 @@ return {count, redis.call('PTTL', KEYS[1])}
  * configured.
  */
 export async function redisCounterStore(url: string, prefix = 'rotki-premium:limits:'): Promise<CounterStore> {
-  const { Redis } = await import('ioredis');
+  const ioredis = await import('ioredis');
+  // Bundled (the compiled build), the CommonJS module's exports arrive under `default`.
+  const Redis = (ioredis.Redis as typeof ioredis.Redis | undefined) ?? (ioredis as unknown as { default: typeof ioredis }).default.Redis;
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 });
   await redis.connect();
   return {
