@@ -36,6 +36,14 @@ for (const counted of ['database', 'redis'] as const) {
     }
 
     beforeAll(async () => {
+      if (counted === 'redis') {
+        // Every test database numbers its accounts from 1: a previous run's per-account counts would apply here.
+        const { Redis } = await import('ioredis');
+        const redis = new Redis(REDIS_URL);
+        const stale = await redis.keys('rotki-premium:limits:web:account:*');
+        if (stale.length > 0) await redis.del(...stale);
+        await redis.quit();
+      }
       storage = await createTestStorage('postgres');
       const env = {
         ROTKI_PREMIUM_FAILED_SIGNATURE_LIMIT: String(SIGNATURE_LIMIT),
