@@ -7,7 +7,7 @@ import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } 
 import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
 import { reshapeCapabilities, type CapabilitiesView } from './premium/capabilities.ts';
 import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
-import { SyncService, type SyncOutcome, type SyncProgress } from './sync/sync-service.ts';
+import { SyncService, type SyncOutcome, type SyncProgress, type UploadOptions } from './sync/sync-service.ts';
 
 /** The answer to `sync_approval`: ask (default), pull the remote backup, or keep the local data. */
 export type SyncApproval = 'unknown' | 'yes' | 'no';
@@ -334,10 +334,14 @@ export class AppCore {
     return this.#requireSession().user.db;
   }
 
-  async sync(action: 'upload' | 'download', onProgress: (progress: SyncProgress) => void = () => {}): Promise<SyncOutcome> {
+  async sync(
+    action: 'upload' | 'download',
+    onProgress: (progress: SyncProgress) => void = () => {},
+    options: UploadOptions = {},
+  ): Promise<SyncOutcome> {
     const session = this.#requireSession();
     try {
-      const outcome = await (action === 'upload' ? session.sync.upload(onProgress) : session.sync.download(onProgress));
+      const outcome = await (action === 'upload' ? session.sync.upload(onProgress, options) : session.sync.download(onProgress));
       this.#log(`[${session.user.name}] ${action}: ${outcome.message}`);
       return outcome;
     } catch (error) {

@@ -13,7 +13,8 @@ import { countOf } from '@rotki-premium/protocol/wording';
 /**
  * Exit codes: 0 done; 1 failed; 2 usage or input error (bad option, malformed
  * key/secret, unknown user, wrong password); 3 refused by the premium server
- * (key rejected, subscription not active, device limit, device removed);
+ * (key rejected, subscription not active, device limit, device removed,
+ * an upload refused because another device uploaded since this one synced);
  * 4 premium server unreachable or answering in error.
  */
 export const EXIT = { ok: 0, failed: 1, usage: 2, refused: 3, remote: 4 } as const;
@@ -30,6 +31,7 @@ const EXIT_OF: Partial<Record<AppErrorKind, number>> = {
   device_limit: EXIT.refused,
   device_removed: EXIT.refused,
   remote_password_mismatch: EXIT.refused,
+  sync_conflict: EXIT.refused,
   server_unreachable: EXIT.remote,
   remote_error: EXIT.remote,
 };
@@ -275,26 +277,34 @@ export function buildProgram(): Command {
 
   const sync = program.command('sync').description('upload or download the encrypted backup of a user');
   for (const action of ['upload', 'download'] as const) {
-    sync
-      .command(action)
-      .requiredOption('--user <name>', 'local user name')
-      .action(async (options: UserOption, command: Command) => {
-        await withUser(command, options.user, async (core) => {
-          if (!core.premiumStatus().premium_active) {
-            const status = core.premiumStatus();
-            throw new AppError(status.reason ?? 'premium_not_set_up', status.message ?? 'rotki Premium is not active for this user');
-          }
-          const reporter = progressReporter();
-          try {
-            const outcome = await core.sync(action, (p) => reporter.update(p));
-            reporter.stop();
-            print(command, outcome.message, outcome);
-          } catch (error) {
-            reporter.stop();
-            throw error;
-          }
-        });
+    const command = sync.command(action).requiredOption('--user <name>', 'local user name');
+    if (action === 'upload') {
+      command
+        .option('--force', "replace the server's backup even when another device uploaded since this one synced")
+        .option('--yes', 'confirm --force: the backup on the server is replaced with this device\'s data');
+    }
+    command.action(async (options: UserOption & { force?: boolean; yes?: boolean }, command: Command) => {
+      if (options.force === true && options.yes !== true) {
+        throw new UsageError(
+          "--force replaces the backup on the server with this device's data; changes another device uploaded are lost. Add --yes to confirm.",
+        );
+      }
+      await withUser(command, options.user, async (core) => {
+        if (!core.premiumStatus().premium_active) {
+          const status = core.premiumStatus();
+          throw new AppError(status.reason ?? 'premium_not_set_up', status.message ?? 'rotki Premium is not active for this user');
+        }
+        const reporter = progressReporter();
+        try {
+          const outcome = await core.sync(action, (p) => reporter.update(p), { force: options.force === true });
+          reporter.stop();
+          print(command, outcome.message, outcome);
+        } catch (error) {
+          reporter.stop();
+          throw error;
+        }
       });
+    });
   }
   return program;
 }

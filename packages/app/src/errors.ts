@@ -1,5 +1,6 @@
 import type { CredentialProblem } from '@rotki-premium/client';
-import type { Device } from '@rotki-premium/protocol';
+import type { BackupCurrent, Device } from '@rotki-premium/protocol';
+import { formatAgo, formatBytes, formatUtc } from '@rotki-premium/protocol/wording';
 
 /**
  * Every error the app's local API and CLI raise on purpose, in one registry:
@@ -24,6 +25,7 @@ export const ERROR_STATUS = {
   remote_error: 502,
   upload_not_allowed: 409,
   sync_in_progress: 409,
+  sync_conflict: 409,
   no_remote_backup: 404,
   corrupt_backup: 502,
   not_found: 404,
@@ -38,6 +40,8 @@ export interface AppErrorDetails {
   devices_url?: string;
   /** The day a subscription ended, YYYY-MM-DD. */
   ended_on?: string | null;
+  /** `sync_conflict`: the backup the server holds now, with who uploaded it. */
+  current?: BackupCurrent;
 }
 
 export class AppError extends Error {
@@ -62,6 +66,12 @@ const CREDENTIAL_PROBLEM_TEXTS: Record<CredentialProblem, string> = {
   secret_damaged: 'The API secret is damaged: characters are missing or changed. Copy it again, completely, from your subscription page.',
   both_damaged: 'The API key and the API secret are both damaged: characters are missing or changed. Copy both again, completely, from your subscription page.',
 };
+
+/** Who uploaded a backup, when and how big: "Work laptop (linux), uploaded 2026-12-02 14:01:05 UTC (3 minutes ago), 2.1 MiB". */
+function backupOrigin(current: BackupCurrent, nowSeconds: number): string {
+  const when = `${formatUtc(current.upload_ts)} (${formatAgo(current.upload_ts, nowSeconds)})`;
+  return `${current.uploaded_by ?? 'an unknown device'}, uploaded ${when}, ${formatBytes(current.data_size)}`;
+}
 
 /** The texts the user sees, in one place. */
 export const texts = {
@@ -93,4 +103,15 @@ export const texts = {
   noRemoteBackup: () => 'No data found',
   uploadNotAllowed: (tier: string) => `Upload failed. Your ${tier} plan does not include a backup on the rotki server.`,
   active: () => 'rotki Premium is active',
+  backupOrigin,
+  /** The server refused the upload: its backup is not the one this data was last synced from. */
+  syncConflict: (current: BackupCurrent, nowSeconds: number) =>
+    current.data_hash === ''
+      ? "Not uploaded: the backup this data was last synced from is no longer on the rotki server (it was deleted, for example on the website). Nothing was replaced. Force the upload to store this device's data there."
+      : `Not uploaded: the rotki server holds a backup this device has not synced, from ${backupOrigin(current, nowSeconds)}. Uploading would replace it and lose the changes made there. Nothing was replaced. Download it first (this device's data is kept as a file), or force the upload to replace it with this device's data.`,
+  /** The automatic upload met a backup this device has not synced: it never forces. */
+  autoUploadConflict: (current: BackupCurrent, nowSeconds: number) =>
+    current.data_hash === ''
+      ? "Automatic upload skipped: the backup this data was last synced from is no longer on the rotki server. Upload by hand to store this device's data there."
+      : `Automatic upload skipped: the rotki server holds a backup this device has not synced, from ${backupOrigin(current, nowSeconds)}. Download it, or force the upload, from the Sync menu.`,
 } as const;

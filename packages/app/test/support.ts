@@ -26,10 +26,10 @@ export interface ApiAnswer {
 /** An app (core + local API, in this process) on its own data folder, talking to `serverUrl`. */
 export async function openLocalApp(
   serverUrl: string,
-  options: { dataDir?: string; now?: () => number } = {},
+  options: { dataDir?: string; now?: () => number; deviceName?: string } = {},
 ): Promise<LocalApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'rotki-premium-app-test-'));
-  const config = buildConfig({ server: serverUrl, data: dataDir, port: 0, uiDir: null }, {});
+  const config = buildConfig({ server: serverUrl, data: dataDir, port: 0, uiDir: null, deviceName: options.deviceName }, {});
   const core = new AppCore({ config, userAgent: APP_USER_AGENT, ...(options.now === undefined ? {} : { now: options.now }) });
   const http = await buildHttpApp({ core });
   return {

@@ -45,3 +45,25 @@ export function formatWait(seconds: number): string {
   if (minutes < 120) return plural(minutes, 'minute');
   return plural(Math.ceil(minutes / 60), 'hour');
 }
+
+/**
+ * How long ago, rounded down: "just now" (under 10 seconds), "45 seconds ago",
+ * "1 minute ago", "3 hours ago", "2 days ago"; "in the future" for a time
+ * ahead of `nowSeconds` by more than a minute (another device's clock).
+ */
+export function formatAgo(thenSeconds: number, nowSeconds: number): string {
+  const elapsed = Math.floor(nowSeconds - thenSeconds);
+  if (elapsed < -60) return 'in the future';
+  if (elapsed < 10) return 'just now';
+  if (elapsed < 60) return `${plural(elapsed, 'second')} ago`;
+  const minutes = Math.floor(elapsed / 60);
+  if (minutes < 60) return `${plural(minutes, 'minute')} ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${plural(hours, 'hour')} ago`;
+  return `${plural(Math.floor(hours / 24), 'day')} ago`;
+}
+
+/** A moment to the second, the same on every machine: "2026-12-02 14:01:05 UTC". */
+export function formatUtc(unixSeconds: number): string {
+  return `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

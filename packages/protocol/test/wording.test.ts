@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, formatBytes, formatMiB, formatWait, plural } from '../src/wording.ts';
+import { countOf, formatAgo, formatBytes, formatMiB, formatUtc, formatWait, plural } from '../src/wording.ts';
 
 describe('message numbers', () => {
   it('agree in number', () => {
@@ -33,5 +33,17 @@ describe('message numbers', () => {
     expect(formatWait(60)).toBe('1 minute');
     expect(formatWait(893)).toBe('15 minutes');
     expect(formatWait(3 * 3600)).toBe('3 hours');
+  });
+
+  it('say how long ago, rounded down, and a moment to the second in UTC', () => {
+    const now = 1_764_684_000;
+    expect(formatAgo(now - 3, now)).toBe('just now');
+    expect(formatAgo(now + 30, now)).toBe('just now');
+    expect(formatAgo(now + 3600, now)).toBe('in the future');
+    expect(formatAgo(now - 45, now)).toBe('45 seconds ago');
+    expect(formatAgo(now - 119, now)).toBe('1 minute ago');
+    expect(formatAgo(now - 3 * 3600 - 59, now)).toBe('3 hours ago');
+    expect(formatAgo(now - 3 * 86_400, now)).toBe('3 days ago');
+    expect(formatUtc(1_764_684_065)).toBe('2025-12-02 14:01:05 UTC');
   });
 });

@@ -7,6 +7,7 @@ import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
 import { userDir, type OpenUser } from '../local/user-store.ts';
 import type { PremiumSession } from '../premium/premium-session.ts';
 import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
+import { readSyncBase, recordSyncBase } from './sync-base.ts';
 import { downloadBlob, uploadBlob } from './transfer.ts';
 import { formatBytes, plural } from '@rotki-premium/protocol/wording';
 
@@ -39,6 +40,14 @@ export interface SyncOutcome {
 type Connection = PremiumClient['connection'];
 
 const LAST_UPLOAD_ATTEMPT = 'last_data_upload_ts';
+
+export interface UploadOptions {
+  /**
+   * Replace the server backup even when it is not the one this data was
+   * last synced from. Only with the user's explicit consent.
+   */
+  force?: boolean;
+}
 
 export interface SyncOptions {
   now: () => number;
@@ -119,45 +128,53 @@ export class SyncService {
     return client;
   }
 
-  /** Manual upload: no timestamp or size comparison (PROTOCOL.md §5.5), but the plan must allow a backup. */
-  upload(onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+  /**
+   * Manual upload: no timestamp or size comparison (PROTOCOL.md §5.5), but the
+   * plan must allow a backup, and unless forced the server must still hold
+   * the backup this data was last synced from (`sync_conflict` otherwise).
+   */
+  upload(onProgress: (p: SyncProgress) => void, options: UploadOptions = {}): Promise<SyncOutcome> {
     return this.#exclusive('upload', async () => {
       const client = this.#client();
       const limits = this.#premium.limits;
       if (limits === null || limits.max_backup_size_mb <= 0) {
         throw new AppError('upload_not_allowed', texts.uploadNotAllowed(limits?.current_tier ?? 'current'));
       }
-      return this.#doUpload(client.connection, onProgress);
+      return this.#doUpload(client.connection, onProgress, options.force === true);
     });
   }
 
-  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void, force: boolean): Promise<SyncOutcome> {
     const base = { action: 'upload' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
     this.#report({ ...base, phase: 'exporting' }, onProgress);
     const lastModifyTs = readSettings(this.#user.db).last_write_ts;
     const plain = await exportDatabase(this.#user);
     this.#report({ ...base, phase: 'encrypting' }, onProgress);
     const blob = await encryptBackup(plain, this.#user.password);
-    return this.#sendBlob(connection, blob, lastModifyTs, onProgress);
+    return this.#sendBlob(connection, blob, lastModifyTs, onProgress, force);
   }
 
-  async #sendBlob(connection: Connection, blob: Buffer, lastModifyTs: number, onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
+  async #sendBlob(
+    connection: Connection,
+    blob: Buffer,
+    lastModifyTs: number,
+    onProgress: (p: SyncProgress) => void,
+    force: boolean,
+  ): Promise<SyncOutcome> {
     setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
-    const chunks = await uploadBlob(
-      connection,
-      blob,
+    const { chunks, hash } = await uploadBlob(connection, blob, {
       lastModifyTs,
-      (chunk, total, bytes) =>
-      this.#report(
-        { action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length },
-        onProgress,
-      ),
-      userDir(this.#user.dataDir, this.#user.name),
-    );
+      baseHash: force ? undefined : readSyncBase(this.#user.db).hash,
+      onChunk: (chunk, total, bytes) =>
+        this.#report({ action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length }, onProgress),
+      nowSeconds: this.#nowSeconds(),
+      dir: userDir(this.#user.dataDir, this.#user.name),
+    });
+    recordSyncBase(this.#user.db, hash, this.#nowSeconds(), lastModifyTs);
     return {
       action: 'upload',
       result: true,
-      message: `Backup uploaded: ${formatBytes(blob.length)} in ${plural(chunks, 'chunk')}.`,
+      message: `${force ? 'Backup uploaded, replacing the one on the server' : 'Backup uploaded'}: ${formatBytes(blob.length)} in ${plural(chunks, 'chunk')}.`,
       finished_at: this.#nowSeconds(),
       bytes: blob.length,
       chunks,
@@ -170,16 +187,19 @@ export class SyncService {
       const client = this.#client();
       const base = { action: 'download' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
       this.#report({ ...base, phase: 'downloading' }, onProgress);
-      const blob = await downloadBlob(client.connection, (bytes, total) =>
-        this.#report({ ...base, phase: 'downloading', bytes, total_bytes: total }, onProgress),
-      userDir(this.#user.dataDir, this.#user.name),
+      const downloaded = await downloadBlob(
+        client.connection,
+        (bytes, total) => this.#report({ ...base, phase: 'downloading', bytes, total_bytes: total }, onProgress),
+        userDir(this.#user.dataDir, this.#user.name),
       );
-      if (blob === null) return { action: 'download', result: false, message: texts.noRemoteBackup(), finished_at: this.#nowSeconds() };
+      if (downloaded === null) return { action: 'download', result: false, message: texts.noRemoteBackup(), finished_at: this.#nowSeconds() };
+      const { blob } = downloaded;
       this.#report({ ...base, phase: 'decrypting', bytes: blob.length, total_bytes: blob.length }, onProgress);
       const sqlite = await decryptBackup(blob, this.#user.password);
       this.#report({ ...base, phase: 'replacing', bytes: blob.length, total_bytes: blob.length }, onProgress);
       const keep = loadCredentials(this.#user.db, this.#user.key);
       const kept = await replaceDatabase(this.#user, sqlite, keep, this.#options.now());
+      recordSyncBase(this.#user.db, downloaded.hash, this.#nowSeconds());
       return {
         action: 'download',
         result: true,
@@ -235,7 +255,12 @@ export class SyncService {
       if (blob.length < remote.data_size && settings.ask_user_upon_size_discrepancy) {
         return skipped('Remote database bigger than the local one');
       }
-      return this.#sendBlob(client.connection, blob, settings.last_write_ts, () => {});
-    }).catch((error: unknown) => skipped(error instanceof Error ? error.message : String(error)));
+      return this.#sendBlob(client.connection, blob, settings.last_write_ts, () => {}, false);
+    }).catch((error: unknown) => {
+      if (error instanceof AppError && error.kind === 'sync_conflict' && error.details.current !== undefined) {
+        return skipped(texts.autoUploadConflict(error.details.current, this.#nowSeconds()));
+      }
+      return skipped(error instanceof Error ? error.message : String(error));
+    });
   }
 }

@@ -2,8 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BackupQuotaExceededError, downloadBackup, uploadBackup, type PremiumClient } from '@rotki-premium/client';
-import { AppError } from '../errors.ts';
+import {
+  BackupBaseMismatchError,
+  BackupQuotaExceededError,
+  downloadBackup,
+  uploadBackup,
+  type PremiumClient,
+} from '@rotki-premium/client';
+import { AppError, texts } from '../errors.ts';
 
 type Connection = PremiumClient['connection'];
 
@@ -11,29 +17,43 @@ function scratchFile(dir: string, purpose: string): string {
   return join(dir, `.${purpose}-${randomBytes(6).toString('hex')}.tmp`);
 }
 
+export interface UploadBlobOptions {
+  lastModifyTs: number;
+  /**
+   * The server backup this data was last synced from ('' for none): the
+   * server refuses the upload when it holds another one. Undefined only for
+   * a forced upload the user agreed to.
+   */
+  baseHash: string | undefined;
+  onChunk: (chunk: number, total: number, bytes: number) => void;
+  /** Unix seconds now, for the conflict message ("3 minutes ago"). */
+  nowSeconds: number;
+  dir?: string;
+}
+
 /**
  * Sends the encrypted blob with the client's chunked upload; reports
- * (chunk i, of n, bytes sent). Returns the number of chunks.
+ * (chunk i, of n, bytes sent). Returns the number of chunks and the hash the
+ * server now reports as `data_hash`. A refused base becomes `sync_conflict`
+ * with the server's current backup in its details.
  */
-export async function uploadBlob(
-  connection: Connection,
-  blob: Buffer,
-  lastModifyTs: number,
-  onChunk: (chunk: number, total: number, bytes: number) => void,
-  dir: string = tmpdir(),
-): Promise<number> {
-  const path = scratchFile(dir, 'upload');
+export async function uploadBlob(connection: Connection, blob: Buffer, options: UploadBlobOptions): Promise<{ chunks: number; hash: string }> {
+  const path = scratchFile(options.dir ?? tmpdir(), 'upload');
   writeFileSync(path, blob, { mode: 0o600 });
   try {
     const result = await uploadBackup(connection, path, {
-      lastModifyTs,
-      onProgress: (p) => onChunk(p.chunk, p.chunkCount, p.bytesSent),
+      lastModifyTs: options.lastModifyTs,
+      ...(options.baseHash === undefined ? {} : { baseHash: options.baseHash }),
+      onProgress: (p) => options.onChunk(p.chunk, p.chunkCount, p.bytesSent),
     });
-    onChunk(result.chunkCount, result.chunkCount, result.totalBytes);
-    return result.chunkCount;
+    options.onChunk(result.chunkCount, result.chunkCount, result.totalBytes);
+    return { chunks: result.chunkCount, hash: result.fileHash };
   } catch (error) {
     if (error instanceof BackupQuotaExceededError) {
       throw new AppError('upload_not_allowed', `Upload failed. ${error.message}`);
+    }
+    if (error instanceof BackupBaseMismatchError) {
+      throw new AppError('sync_conflict', texts.syncConflict(error.current, options.nowSeconds), { current: error.current });
     }
     throw error;
   } finally {
@@ -41,18 +61,18 @@ export async function uploadBlob(
   }
 }
 
-/** The stored blob, or null when the server has none. */
+/** The stored blob and its SHA-256 (the server's `data_hash`), or null when the server has none. */
 export async function downloadBlob(
   connection: Connection,
   onBytes: (bytes: number, total: number) => void,
   dir: string = tmpdir(),
-): Promise<Buffer | null> {
+): Promise<{ blob: Buffer; hash: string } | null> {
   const path = scratchFile(dir, 'download');
   try {
     const result = await downloadBackup(connection, path, {
       onProgress: (p) => onBytes(p.bytesReceived, p.totalBytes ?? p.bytesReceived),
     });
-    return result === null ? null : readFileSync(path);
+    return result === null ? null : { blob: readFileSync(path), hash: result.sha256 };
   } finally {
     rmSync(path, { force: true });
   }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { AppCore } from '../../app-core.ts';
 import { ok } from '../envelope.ts';
 
-const SyncBody = z.object({ action: z.enum(['upload', 'download']) });
+/** `force` (our app only): replace the server backup even when another device uploaded since this one synced. */
+const SyncBody = z.object({ action: z.enum(['upload', 'download']), force: z.boolean().default(false) });
 const RenameBody = z.object({ device_identifier: DeviceIdentifier, device_name: DeviceName });
 const DeleteBody = z.object({ device_identifier: DeviceIdentifier });
 
@@ -27,8 +28,8 @@ export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppC
   });
 
   app.put('/api/1/premium/sync', async (request) => {
-    const { action } = SyncBody.parse(request.body);
-    const outcome = await core.sync(action);
+    const { action, force } = SyncBody.parse(request.body);
+    const outcome = await core.sync(action, () => {}, { force });
     return ok(outcome.result, outcome.message);
   });
 

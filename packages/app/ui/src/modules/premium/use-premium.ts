@@ -68,9 +68,10 @@ export function usePremium() {
     await callApi('DELETE', '/api/1/premium/devices', z.boolean(), { device_identifier: identifier });
   }
 
-  async function sync(action: 'upload' | 'download'): Promise<{ result: boolean; message: string }> {
+  /** `force` replaces the server backup even when this device has not synced it (after the user's consent). */
+  async function sync(action: 'upload' | 'download', force = false): Promise<{ result: boolean; message: string }> {
     try {
-      return await callApi('PUT', '/api/1/premium/sync', z.boolean(), { action });
+      return await callApi('PUT', '/api/1/premium/sync', z.boolean(), { action, ...(force ? { force } : {}) });
     } finally {
       await refresh();
       await loadSettings();

@@ -1,0 +1,116 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Subscriber } from '../test-support/server-process.ts';
+import { AppNotesPage, AppPremiumPage } from './pages/app-pages.ts';
+import { launchChromium } from './support/app-browser.ts';
+import { ensureAppUiBuilt, startAppProcess, type AppProcess } from './support/app-process.ts';
+import { startSite, type Site } from './support/site.ts';
+import { checkPageState, openWidths, type Widths } from './support/viewports.ts';
+
+const PASSWORD = 'the same password everywhere';
+
+/**
+ * Sync people can trust (issue 9), in Chromium against a real premium server
+ * and two app processes (two machines): both edit offline, the second upload
+ * is refused with who uploaded and when, and only a forced push with the
+ * "I understand" check replaces the other machine's backup.
+ */
+describe('two machines that both edited offline', () => {
+  let site: Site;
+  let browser: Browser;
+  let widths: Widths;
+  let subscriber: Subscriber;
+  const apps: AppProcess[] = [];
+
+  async function machine(name: string): Promise<AppProcess> {
+    const app = await startAppProcess({ serverUrl: site.server.url, machineId: `e2e-sync-${name}-${process.pid}`, deviceName: name });
+    apps.push(app);
+    expect((await app.api('PUT', '/api/1/users', { name: 'alice', password: PASSWORD })).status).toBe(200);
+    const setup = await app.api('PATCH', '/api/1/users/alice', { premium_api_key: subscriber.apiKey, premium_api_secret: subscriber.apiSecret });
+    expect(setup.status, String(setup.json.message)).toBe(200);
+    return app;
+  }
+
+  async function note(app: AppProcess, title: string): Promise<void> {
+    expect((await app.api('PUT', '/api/1/notes', { title, content: '' })).status).toBe(200);
+  }
+
+  async function sync(app: AppProcess, action: 'upload' | 'download'): Promise<void> {
+    const answer = await app.api('PUT', '/api/1/premium/sync', { action });
+    expect(answer.json.result, String(answer.json.message)).toBe(true);
+  }
+
+  async function refusedUpload(page: Page, app: AppProcess): Promise<void> {
+    await page.goto('about:blank');
+    await page.goto(`${app.url}/#/premium`);
+    await new AppPremiumPage(page).activeBanner.waitFor();
+    await page.getByTestId('sync-menu').click();
+    await page.getByTestId('sync-upload').click();
+    await page.getByTestId('sync-conflict').waitFor();
+  }
+
+  let laptop: AppProcess;
+  let desktop: AppProcess;
+
+  beforeAll(async () => {
+    ensureAppUiBuilt();
+    site = await startSite();
+    browser = await launchChromium();
+    widths = await openWidths(browser);
+    subscriber = await site.domain.createSubscriber('Basic');
+    laptop = await machine('Work laptop');
+    desktop = await machine('Home desktop');
+    await note(laptop, 'shared');
+    await sync(laptop, 'upload');
+    await sync(desktop, 'download');
+    await note(laptop, 'laptop edit');
+    await note(desktop, 'desktop edit');
+    await sync(laptop, 'upload');
+  }, 240_000);
+
+  afterAll(async () => {
+    await widths?.close();
+    await browser?.close();
+    for (const app of apps) await app.stop();
+    await site?.close();
+  });
+
+  it('the refused upload opens a dialog that says who uploaded and when (390 and 1280 px, axe-core)', { timeout: 120_000 }, async () => {
+    // Refused again at each width: nothing changes on either side until the user decides.
+    await checkPageState(widths, 'sync: upload refused, another device uploaded', (page) => refusedUpload(page, desktop));
+    const page = widths.all[1]!.page;
+    expect((await page.getByTestId('sync-conflict-device').textContent())?.trim()).toBe('Work laptop (Linux)');
+    expect(await page.getByTestId('sync-conflict-when').textContent()).toMatch(/\d{1,2}:\d\d:\d\d.*\((just now|\d+ (seconds?|minutes?) ago)\)/);
+    await checkPageState(widths, 'sync: upload refused, force push understood', async (p) => {
+      await refusedUpload(p, desktop);
+      await p.getByTestId('sync-conflict-understand').check();
+    });
+  });
+
+  it('Cancel changes nothing and says so; Force push needs the check and then replaces', { timeout: 120_000 }, async () => {
+    const page = widths.all[1]!.page;
+    await refusedUpload(page, desktop);
+    await page.getByTestId('sync-conflict-cancel').click();
+    await page.getByTestId('sync-result').filter({ hasText: 'Nothing was replaced' }).waitFor();
+
+    await refusedUpload(page, desktop);
+    const force = page.getByTestId('sync-conflict-force');
+    expect(await force.isDisabled()).toBe(true);
+    await page.getByTestId('sync-conflict-understand').check();
+    await force.click();
+    const result = page.getByTestId('sync-result');
+    await result.filter({ hasText: 'Backup uploaded, replacing the one on the server' }).waitFor();
+  });
+
+  it('the machine now behind is refused naming the other, and Download it brings that data', { timeout: 120_000 }, async () => {
+    const page = widths.all[1]!.page;
+    await refusedUpload(page, laptop);
+    expect((await page.getByTestId('sync-conflict-device').textContent())?.trim()).toBe('Home desktop (Linux)');
+    await page.getByTestId('sync-conflict-download').click();
+    await page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' }).waitFor();
+    const notes = new AppNotesPage(page);
+    await notes.open();
+    await notes.titles.filter({ hasText: 'desktop edit' }).waitFor();
+    expect((await notes.titles.allTextContents()).map((t) => t.trim())).toEqual(['shared', 'desktop edit']);
+  });
+});
