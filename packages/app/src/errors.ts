@@ -109,6 +109,9 @@ export const texts = {
     current.data_hash === ''
       ? "Not uploaded: the backup this data was last synced from is no longer on the rotki server (it was deleted, for example on the website). Nothing was replaced. Force the upload to store this device's data there."
       : `Not uploaded: the rotki server holds a backup this device has not synced, from ${backupOrigin(current, nowSeconds)}. Uploading would replace it and lose the changes made there. Nothing was replaced. Download it first (this device's data is kept as a file), or force the upload to replace it with this device's data.`,
+  /** Another upload to the account started while this one ran (the server keeps one upload per account). */
+  uploadReplaced: () =>
+    'Not uploaded: another upload to this account started while this one was running (from another device, or another window). Nothing was replaced by this upload. Sync again: if that upload finished, the app shows what the server holds now.',
   /** The automatic upload met a backup this device has not synced: it never forces. */
   autoUploadConflict: (current: BackupCurrent, nowSeconds: number) =>
     current.data_hash === ''

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BackupErrorCode } from '@rotki-premium/protocol';
 import {
   BackupBaseMismatchError,
   BackupQuotaExceededError,
+  RemoteError,
   downloadBackup,
   uploadBackup,
   type PremiumClient,
@@ -54,6 +56,9 @@ export async function uploadBlob(connection: Connection, blob: Buffer, options: 
     }
     if (error instanceof BackupBaseMismatchError) {
       throw new AppError('sync_conflict', texts.syncConflict(error.current, options.nowSeconds), { current: error.current });
+    }
+    if (error instanceof RemoteError && error.code === BackupErrorCode.UploadReplaced) {
+      throw new AppError('sync_in_progress', texts.uploadReplaced());
     }
     throw error;
   } finally {
