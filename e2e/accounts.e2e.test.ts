@@ -177,6 +177,18 @@ describe('accounts on the website', () => {
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(`${base}/home/subscription`);
     expect(await page.getByTestId('logged-in-user').textContent()).toBe(username);
+
+    // Removing a passkey needs a current second factor: a wrong code is refused, the passkey itself confirms.
+    await account.open(base);
+    await page.getByRole('button', { name: 'Remove passkey Laptop' }).click();
+    await page.getByLabel('Authenticator or recovery code', { exact: true }).fill('not-a-code');
+    await page.getByRole('button', { name: 'Remove with this code' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That code is not right, or was used already' }).waitFor();
+    await page.getByRole('button', { name: 'Confirm with a passkey' }).click();
+    await page.getByTestId('passkey-list').waitFor({ state: 'detached' });
+    await smtp.waitForMail(email, /passkey was removed/i);
+    // The page checks below look at an account with a passkey.
+    await account.addPasskey('Laptop again');
   });
 
   it('passes the page checks at 390 and 1280 px in each new state', async () => {
@@ -208,7 +220,13 @@ describe('accounts on the website', () => {
         await page.getByTestId('passkey-list').waitFor();
         await page.getByTestId('session-list').waitFor();
       });
+      await checkPageState(widths, 'account page: removing a passkey asks for a second factor', async (page) => {
+        await page.getByRole('button', { name: 'Remove passkey Laptop again' }).click();
+        await page.getByLabel('Authenticator or recovery code', { exact: true }).waitFor();
+      });
       await checkPageState(widths, 'account page: delete confirmation', async (page) => {
+        await page.keyboard.press('Escape');
+        await page.getByLabel('Authenticator or recovery code', { exact: true }).waitFor({ state: 'detached' });
         await page.getByRole('button', { name: 'Delete account…' }).click();
         await page.getByLabel('Password or a current code', { exact: true }).waitFor();
       });

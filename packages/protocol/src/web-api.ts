@@ -54,6 +54,8 @@ export const WEB_API_PATHS = {
   recoveryCodes: '/webapi/2fa/recovery-codes/',
   passkeyRegisterOptions: '/webapi/passkeys/options/',
   passkeys: '/webapi/passkeys/',
+  /** Options for confirming a change with one of the logged-in account's passkeys (removing one). */
+  passkeyConfirmOptions: '/webapi/passkeys/confirm-options/',
   passkeyLoginOptions: '/webapi/login/passkey/options/',
   passkeyLogin: '/webapi/login/passkey/',
   sessions: '/webapi/sessions/',
@@ -412,6 +414,17 @@ export const PasskeyAssertion = z.object({
 
 export const PasskeyLoginRequest = z.object({ assertion: PasskeyAssertion });
 export type PasskeyLoginRequest = z.infer<typeof PasskeyLoginRequest>;
+
+/**
+ * Removing a passkey needs a current second factor, as turning the
+ * authenticator app off does: one of the account's passkeys (any, this one
+ * too), a code from the authenticator app, or a recovery code.
+ */
+export const RemovePasskeyRequest = z.union([
+  z.object({ assertion: PasskeyAssertion }).strict(),
+  CodeRequest.strict(),
+]);
+export type RemovePasskeyRequest = z.infer<typeof RemovePasskeyRequest>;
 
 export const IdParam = z.object({ id: z.coerce.number().int().positive() });
 

@@ -161,6 +161,52 @@ for (const dialect of DIALECTS) {
     );
 
     it(
+      'removes a passkey only with a current second factor; with the last factor gone the recovery codes go too',
+      async () => {
+        const username = newName('passkeys');
+        const web = await loggedIn(username);
+        const setup = TotpSetupResponse.parse((await web.request('POST', WEB_API_PATHS.totpSetup)).json);
+        const codes = RecoveryCodesResponse.parse((await web.request('POST', WEB_API_PATHS.totpEnable, { code: totpCode(setup.secret, Date.now()) })).json).recoveryCodes;
+        // A passkey as an authenticator would have registered it (registration itself is the browser test's).
+        const account = await domain.ctx.store.db.selectFrom('accounts').select('id').where('username', '=', username).executeTakeFirstOrThrow();
+        const passkey = async (name: string) => {
+          const row = await domain.ctx.store.db
+            .insertInto('passkeys')
+            .values({ account_id: account.id, credential_id: `cred-${name}-${username}`, public_key: 'AQID', counter: 0, transports: '[]', name, created_at: Date.now(), last_used_at: null })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          return `${WEB_API_PATHS.passkeys}${row.id}`;
+        };
+        const url = await passkey('Desk key');
+        const phone = await passkey('Phone');
+
+        const bare = await web.request('DELETE', url);
+        expect(bare.status).toBe(400);
+        const wrong = await web.request('DELETE', url, { code: 'not-a-code' });
+        expect(wrong.status).toBe(400);
+        expect(errorOf(wrong).message).toBe('That code is not right, or was used already. Try the current code.');
+        const forged = await web.request('DELETE', url, { assertion: { id: 'nope', rawId: 'nope', type: 'public-key', response: { clientDataJSON: 'e30', authenticatorData: 'AA', signature: 'AA' }, clientExtensionResults: {} } });
+        expect(forged.status).toBeGreaterThanOrEqual(400);
+        expect(forged.status).toBeLessThan(500);
+        const security = async () => SecurityResponse.parse((await web.request('GET', WEB_API_PATHS.security)).json);
+        expect((await security()).passkeys).toHaveLength(2);
+
+        // A recovery code confirms (and is spent); other second factors remain, so the other codes stay.
+        expect((await web.request('DELETE', url, { code: codes[0] })).status).toBe(200);
+        await smtp.waitForMail(`${username}@example.com`, /passkey was removed/i);
+        expect(await security()).toMatchObject({ passkeys: [{ name: 'Phone' }], recoveryCodesLeft: codes.length - 1, totpEnabled: true });
+        expect((await web.request('DELETE', url, { code: codes[1] })).status).toBe(404);
+
+        // The authenticator app off, the last passkey is the last second factor: removing it turns two-factor sign-in off.
+        expect((await web.request('POST', WEB_API_PATHS.totpDisable, { code: codes[1] })).status).toBe(200);
+        expect(await security()).toMatchObject({ recoveryCodesLeft: codes.length - 2, totpEnabled: false });
+        expect((await web.request('DELETE', phone, { code: codes[2] })).status).toBe(200);
+        expect(await security()).toMatchObject({ passkeys: [], recoveryCodesLeft: 0, totpEnabled: false });
+      },
+      TEST_TIMEOUT_MS,
+    );
+
+    it(
       'deletes an account only without a running subscription; its API key is refused at once',
       async () => {
         const subscriber = await domain.createSubscriber('Basic');

@@ -12,6 +12,7 @@ import type { DomainContext } from '../context.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { notifySecurityChange } from '../security-notices.ts';
 import { recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes.ts';
+import { checkSecondFactorCode, wrongCode } from './subscriber-totp.ts';
 
 /**
  * Passkeys (WebAuthn) through @simplewebauthn/server: a second factor after
@@ -171,11 +172,30 @@ export async function addPasskey(
   });
 }
 
-export async function removePasskey(ctx: DomainContext, accountId: number, passkeyId: number, ip: string | null): Promise<void> {
+/**
+ * Removes one of the account's passkeys once a current second factor is
+ * shown (a passkey of the account, or a code). The last second factor gone,
+ * the recovery codes go too: two-factor sign-in is off.
+ */
+export async function removePasskey(
+  ctx: DomainContext,
+  accountId: number,
+  passkeyId: number,
+  proof: { assertion: AuthenticationResponseJSON } | { code: string },
+  ip: string | null,
+): Promise<void> {
+  const row = await ctx.store.db.selectFrom('passkeys').select('name').where('id', '=', passkeyId).where('account_id', '=', accountId).executeTakeFirst();
+  if (row === undefined) throw notFound('No such passkey');
+  if ('assertion' in proof) await checkPasskeyLogin(ctx, proof.assertion, accountId);
+  else if ((await checkSecondFactorCode(ctx, accountId, proof.code)) === null) throw wrongCode();
   await ctx.store.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('passkeys').select('name').where('id', '=', passkeyId).where('account_id', '=', accountId).executeTakeFirst();
-    if (row === undefined) throw notFound('No such passkey');
-    await trx.deleteFrom('passkeys').where('id', '=', passkeyId).execute();
+    const removed = await trx.deleteFrom('passkeys').where('id', '=', passkeyId).where('account_id', '=', accountId).executeTakeFirst();
+    if (removed.numDeletedRows === 0n) throw notFound('No such passkey');
+    const [passkeyLeft, account] = await Promise.all([
+      trx.selectFrom('passkeys').select('id').where('account_id', '=', accountId).executeTakeFirst(),
+      trx.selectFrom('accounts').select('totp_enabled_at').where('id', '=', accountId).executeTakeFirstOrThrow(),
+    ]);
+    if (passkeyLeft === undefined && account.totp_enabled_at === null) await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
     await recordAudit(trx, ctx.clock, { accountId, action: 'passkey.removed', detail: { name: row.name }, ip });
     await notifySecurityChange(trx, ctx.clock, accountId, 'passkey_removed', row.name);
   });

@@ -4,6 +4,7 @@ import {
   CodeRequest,
   IdParam,
   PasskeyLoginRequest,
+  RemovePasskeyRequest,
   WEB_API_PATHS,
   WebErrorCode,
   type AccountResponse,
@@ -13,7 +14,7 @@ import {
   type TotpSetupResponse,
 } from '@rotki-premium/protocol/web-api';
 import type { DomainContext } from '../../domain/context.ts';
-import { notFound } from '../../domain/errors.ts';
+import { DomainError, notFound } from '../../domain/errors.ts';
 import { recoveryCodesLeft } from '../../domain/second-factor/recovery-codes.ts';
 import { addPasskey, listPasskeys, passkeyLoginOptions, passkeyRegistrationOptions, removePasskey } from '../../domain/second-factor/passkeys.ts';
 import { disableTotp, enableTotp, regenerateRecoveryCodes, startTotpEnrolment } from '../../domain/second-factor/subscriber-totp.ts';
@@ -205,9 +206,23 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     };
   });
 
-  app.delete(`${route(WEB_API_PATHS.passkeys)}:id`, { config: required }, async (request) => {
+  app.post(route(WEB_API_PATHS.passkeyConfirmOptions), { config: required }, async (request): Promise<object> => {
+    return passkeyLoginOptions(ctx, sessionOf(request).accountId);
+  });
+
+  /** Needs a current second factor (a passkey or a code); wrong ones count against the account's attempts. */
+  app.delete(`${route(WEB_API_PATHS.passkeys)}:id`, { bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
     const { id } = IdParam.parse(request.params);
-    await removePasskey(ctx, sessionOf(request).accountId, id, request.ip);
+    const proof = RemovePasskeyRequest.parse(request.body ?? {});
+    const { accountId } = sessionOf(request);
+    const keys = [`second-factor:${accountId}`];
+    await limiter.refuseIfLimited(reply, keys);
+    try {
+      await removePasskey(ctx, accountId, id, proof, request.ip);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.kind === 'not_found')) await limiter.recordFailedAttempt(keys);
+      throw error;
+    }
     return { success: true as const };
   });
 
