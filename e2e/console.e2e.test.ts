@@ -8,6 +8,9 @@ import { REPO_ROOT } from '../test-support/server-process.ts';
 import { findAccountByUsername } from '../packages/server/src/domain/accounts.ts';
 import { totpCode } from '../packages/server/src/domain/second-factor/totp.ts';
 import { expireSubscription } from '../packages/server/src/domain/subscriptions.ts';
+import { enqueueMail } from '../packages/server/src/domain/mail/queue.ts';
+import { storeEventOnce } from '../packages/server/src/domain/payments/provider-events.ts';
+import { ADMIN_CSP } from '../packages/server/src/http/routes/admin-site.ts';
 import { call, ENDPOINTS } from '../packages/server/test/support/rotki-app.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser.ts';
 import { startSite, type Site } from './support/site.ts';
@@ -71,6 +74,15 @@ describe('the operator console in Chromium', () => {
     expect((await call(url, who, ENDPOINTS.limits)).status).toBe(403);
 
     const desktop = widths.all[1]!.page;
+    // The console's own policy, and nothing on its pages runs against it.
+    const violations: string[] = [];
+    for (const { page } of widths.all) page.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    const served = await desktop.goto(`${url}/admin/sign-in`);
+    expect(served?.headers()['content-security-policy']).toBe(ADMIN_CSP);
+    expect(ADMIN_CSP).toContain("script-src 'self'");
+    expect(ADMIN_CSP).not.toContain('unsafe-inline');
     await checkPageState(widths, 'console: sign-in', async (page) => {
       await page.goto(`${url}/admin`);
       await page.waitForURL(/\/admin\/sign-in/);
@@ -129,6 +141,39 @@ describe('the operator console in Chromium', () => {
       expect(refused.json).toEqual({ error: messages.accountSuspended(), code: 'account_suspended' });
     }
     expect(await desktop.getByTestId('customer-audit').textContent()).toContain(admin.username);
+    expect(violations).toEqual([]);
+  });
+
+  it('shows payment events with their outcome and replays one; shows the mail outbox and retries a failed mail', async () => {
+    const url = site.server.url;
+    const { ctx } = site.domain;
+    const eventId = `evt_e2e_${Date.now()}`;
+    const payload = JSON.stringify({ id: eventId, object: 'event', type: 'customer.created', created: 1_700_000_000, data: { object: {} } });
+    await storeEventOnce(ctx, { provider: 'stripe', eventId, type: 'customer.created', payload, occurredAt: Date.now() });
+    const mailId = await enqueueMail(ctx.store.db, ctx.clock, { to: 'e2e-mail@example.com', template: 'security-notice', data: { username: 'e2e', event: 'password_changed' } });
+    await ctx.store.db.updateTable('mail_queue').set({ status: 'failed', attempts: 8, last_error: 'connection refused' }).where('id', '=', mailId).execute();
+
+    await checkPageState(widths, 'console: payment events', async (page) => {
+      await page.goto(`${url}/admin/events`);
+      await page.getByTestId(`event-${eventId}`).waitFor();
+    });
+    const desktop = widths.all[1]!.page;
+    const row = desktop.getByTestId(`event-${eventId}`);
+    expect(await row.textContent()).toContain('received');
+    await row.getByRole('button', { name: `Replay ${eventId}` }).click();
+    await desktop.getByTestId('action-notice').waitFor();
+    expect(await desktop.getByTestId('action-notice').textContent()).toContain('ignored');
+    expect(await row.textContent()).toContain('customer.created is not an event this server acts on');
+
+    await checkPageState(widths, 'console: mail outbox', async (page) => {
+      await page.goto(`${url}/admin/mail`);
+      await page.getByTestId(`mail-${mailId}`).waitFor();
+    });
+    const mail = desktop.getByTestId(`mail-${mailId}`);
+    expect(await mail.textContent()).toContain('connection refused');
+    await mail.getByRole('button', { name: `Retry mail ${mailId}` }).click();
+    await desktop.getByTestId('action-notice').waitFor();
+    expect(await mail.textContent()).toContain('pending');
   });
 
   it('does not let the support role open Tiers and prices', async () => {

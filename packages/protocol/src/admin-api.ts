@@ -21,6 +21,8 @@ export const ADMIN_API_PATHS = {
   audit: `${ADMIN_API}/audit`,
   auditCsv: `${ADMIN_API}/audit.csv`,
   system: `${ADMIN_API}/system`,
+  events: `${ADMIN_API}/events`,
+  mail: `${ADMIN_API}/mail`,
 } as const;
 
 /** Pages of the console; the server answers its index.html for each. */
@@ -32,6 +34,8 @@ export const ADMIN_PAGES = {
   tiers: '/admin/tiers',
   audit: '/admin/audit',
   system: '/admin/system',
+  events: '/admin/events',
+  mail: '/admin/mail',
 } as const;
 
 export const customerPath = (id: number) => `${ADMIN_API_PATHS.customers}/${id}`;
@@ -316,5 +320,65 @@ export const SystemView = z.object({
   payments: z.object({ status: z.string() }),
 });
 export type SystemView = z.infer<typeof SystemView>;
+
+// Payment providers' events (webhooks)
+
+export const PROVIDER_EVENT_STATUSES = ['received', 'processed', 'ignored', 'failed'] as const;
+
+export const EventsQuery = z.object({
+  status: z.enum(PROVIDER_EVENT_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
+
+export const ProviderEventView = z.object({
+  id: z.number().int(),
+  provider: z.string(),
+  /** The provider's own id (Stripe's `evt_…`). */
+  eventId: z.string(),
+  type: z.string(),
+  occurredAt: Iso,
+  receivedAt: Iso,
+  /** received (not processed yet), processed, ignored (nothing to do) or failed (to be replayed). */
+  status: z.enum(PROVIDER_EVENT_STATUSES),
+  outcome: z.string(),
+  attempts: z.number().int(),
+  processedAt: Iso.nullable(),
+});
+export type ProviderEventView = z.infer<typeof ProviderEventView>;
+
+export const EventList = z.object({ events: z.array(ProviderEventView) });
+export type EventList = z.infer<typeof EventList>;
+
+export const eventReplayPath = (id: number) => `${ADMIN_API_PATHS.events}/${id}/replay`;
+
+// Mail outbox
+
+export const MAIL_STATUSES = ['pending', 'sent', 'failed'] as const;
+
+export const MailQuery = z.object({
+  status: z.enum(MAIL_STATUSES).optional(),
+  to: z.string().trim().max(254).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export type MailQuery = z.infer<typeof MailQuery>;
+
+export const MailView = z.object({
+  id: z.number().int(),
+  to: z.string(),
+  template: z.string(),
+  status: z.enum(MAIL_STATUSES),
+  attempts: z.number().int(),
+  nextAttemptAt: Iso,
+  lastError: z.string().nullable(),
+  createdAt: Iso,
+  sentAt: Iso.nullable(),
+});
+export type MailView = z.infer<typeof MailView>;
+
+export const MailList = z.object({ mails: z.array(MailView) });
+export type MailList = z.infer<typeof MailList>;
+
+export const mailRetryPath = (id: number) => `${ADMIN_API_PATHS.mail}/${id}/retry`;
 
 export const AdminSuccess = z.object({ success: z.literal(true) });

@@ -3,16 +3,24 @@ import {
   ADMIN_API_PATHS,
   AuditList,
   CustomerDetail,
+  EventList,
+  MailList,
+  MailView,
+  ProviderEventView,
   CustomerSearchResult,
   SystemView,
   customerActionPath,
   customerPath,
+  eventReplayPath,
+  mailRetryPath,
 } from '@rotki-premium/protocol/admin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test-support/databases.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type Subscriber, type TestStorage } from '../../../test-support/server-process.ts';
 import { findAccountByUsername } from '../src/domain/accounts.ts';
+import { enqueueMail } from '../src/domain/mail/queue.ts';
+import { storeEventOnce } from '../src/domain/payments/provider-events.ts';
 import { expireSubscription } from '../src/domain/subscriptions.ts';
 import { ConsoleSession } from './support/console-session.ts';
 import { call, ENDPOINTS } from './support/rotki-app.ts';
@@ -203,6 +211,46 @@ for (const dialect of DIALECTS) {
       expect((await support.request('GET', customerPath(999_999))).status).toBe(404);
     });
 
+    it('lists payment events with their outcome and lets admins (only) replay one, audited by name', async () => {
+      const eventId = `evt_console_${dialect}_${Date.now()}`;
+      const payload = JSON.stringify({ id: eventId, object: 'event', type: 'customer.created', created: 1_700_000_000, data: { object: {} } });
+      const stored = await storeEventOnce(domain.ctx, { provider: 'stripe', eventId, type: 'customer.created', payload, occurredAt: 1_700_000_000_000 });
+      const support = await signedIn('support');
+      const listed = EventList.parse((await support.request('GET', `${ADMIN_API_PATHS.events}?status=received`)).json);
+      expect(listed.events.find((e) => e.eventId === eventId)).toMatchObject({ id: stored.id, status: 'received', attempts: 0, provider: 'stripe' });
+      expect((await support.request('POST', eventReplayPath(stored.id))).status).toBe(403);
+
+      const admin = await signedIn('admin');
+      const replayed = ProviderEventView.parse((await admin.request('POST', eventReplayPath(stored.id))).json);
+      expect(replayed).toMatchObject({ id: stored.id, status: 'ignored', attempts: 1, outcome: 'customer.created is not an event this server acts on' });
+      expect((await admin.request('POST', eventReplayPath(999_999_999))).status).toBe(404);
+      const audit = AuditList.parse((await admin.request('GET', `${ADMIN_API_PATHS.audit}?action=provider_event.replayed`)).json);
+      expect(audit.entries[0]).toMatchObject({ operator: names.admin, detail: { eventId, status: 'ignored' } });
+    });
+
+    it('lists the mail queue and retries a failed mail, which the queue then sends once; a sent mail is not retried', async () => {
+      const to = `mail-${dialect}-${Date.now()}@example.com`;
+      const id = await enqueueMail(domain.ctx.store.db, domain.ctx.clock, { to, template: 'security-notice', data: { username: 'mailtest', event: 'password_changed' } });
+      await domain.ctx.store.db.updateTable('mail_queue').set({ status: 'failed', attempts: 8, last_error: 'connection refused' }).where('id', '=', id).execute();
+      const support = await signedIn('support');
+      const failed = MailList.parse((await support.request('GET', `${ADMIN_API_PATHS.mail}?status=failed&to=${encodeURIComponent(to)}`)).json);
+      expect(failed.mails).toEqual([expect.objectContaining({ id, to, status: 'failed', attempts: 8, lastError: 'connection refused' })]);
+
+      const retried = MailView.parse((await support.request('POST', mailRetryPath(id))).json);
+      expect(retried).toMatchObject({ id, status: 'pending', attempts: 0 });
+      let sent: MailView | undefined;
+      for (let i = 0; i < 120 && sent?.status !== 'sent'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        sent = MailList.parse((await support.request('GET', `${ADMIN_API_PATHS.mail}?to=${encodeURIComponent(to)}`)).json).mails[0];
+      }
+      expect(sent).toMatchObject({ id, status: 'sent' });
+      const again = await support.request('POST', mailRetryPath(id));
+      expect(again.status).toBe(400);
+      expect(JSON.stringify(again.json)).toContain('not sent twice');
+      const audit = AuditList.parse((await support.request('GET', `${ADMIN_API_PATHS.audit}?action=mail.retried`)).json);
+      expect(audit.entries[0]).toMatchObject({ operator: names.support, detail: { id } });
+    });
+
     it('shows the system: version, stores, migrations, this instance and the master-key fingerprint', async () => {
       const support = await signedIn('support');
       const system = SystemView.parse((await support.request('GET', ADMIN_API_PATHS.system)).json);
@@ -214,6 +262,8 @@ for (const dialect of DIALECTS) {
       expect(system.instances[0]?.pid).toBe(server.process.pid);
       expect(system.masterKey.fingerprint).toMatch(/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/);
       expect(JSON.stringify(system)).not.toMatch(/postgres:\/\/[^@]*:[^@*]+@/);
+      expect(system.mail.status).toMatch(/^Mail is written to .*outbox \(no SMTP server set\); \d+ waiting, \d+ failed\.$/);
+      expect(system.payments.status).toMatch(/^No payment method is offered: the operator records payments\. \d+ provider events? failed\.$/);
     });
   });
 }

@@ -28,3 +28,14 @@ export function buildMailConfig(input: MailConfigInput, dataDir: string, siteUrl
   const from = (input.mailFrom ?? '').trim() || `rotki premium <no-reply@${host}>`;
   return { smtpUrl, from, outboxDir: join(dataDir, 'outbox') };
 }
+
+/** The SMTP URL without its password, for messages and the console. */
+export function redactSmtpUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return 'an unparsable SMTP URL';
+  }
+}

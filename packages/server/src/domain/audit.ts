@@ -62,7 +62,9 @@ export type AuditAction =
   | 'operator.second_factor_enrolled'
   | 'operator.second_factor_reset'
   | 'operator.disabled'
-  | 'audit.exported';
+  | 'audit.exported'
+  | 'provider_event.replayed'
+  | 'mail.retried';
 
 export interface AuditEntry {
   accountId: number | null;

@@ -9,6 +9,7 @@ import { openPaymentProviders, type PaymentProviders } from '../domain/payments/
 import { openBlobStore } from '../store/blob-store.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import cleanInput from './plugins/clean-input.ts';
+import { docsRoutes, registerApiDocument } from './openapi/api-docs.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
 import requestMetrics from './plugins/request-metrics.ts';
@@ -83,6 +84,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.server.setTimeout(limits.idleTimeoutMs);
   app.server.maxConnections = limits.maxConnections;
 
+  // First: the API document is collected as the routes below are added.
+  await registerApiDocument(app);
   const metrics = options.metrics ?? new ServerMetrics(ctx.store);
   const counters = options.counters ?? defaultCounterStore(ctx.store);
   await app.register(requestMetrics, { metrics });
@@ -126,10 +129,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (providers.stripe !== null) await app.register(webhookRoutes, { ctx, stripe: providers.stripe });
   await app.register(websiteRoutes, { webDir: config.webDir });
-  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs, counters });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, blobs: ownBackups.blobs, counters, mail: config.mail });
   await app.register(adminSiteRoutes, { adminDir: config.adminDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });
+  await app.register(docsRoutes);
   if (options.metricsToken !== undefined) await app.register(metricsRoutes, { metrics, token: options.metricsToken });
   return app;
 }

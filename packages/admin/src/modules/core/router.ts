@@ -21,6 +21,8 @@ export const router = createRouter({
     { path: ADMIN_PAGES.customer, component: () => import('../customers/CustomerPage.vue'), meta: { title: 'Customer' } },
     { path: ADMIN_PAGES.tiers, component: () => import('../tiers/TiersPage.vue'), meta: { title: 'Tiers and prices', adminOnly: true } },
     { path: ADMIN_PAGES.audit, component: () => import('../audit/AuditPage.vue'), meta: { title: 'Audit log' } },
+    { path: ADMIN_PAGES.events, component: () => import('../operations/EventsPage.vue'), meta: { title: 'Payment events' } },
+    { path: ADMIN_PAGES.mail, component: () => import('../operations/MailPage.vue'), meta: { title: 'Mail outbox' } },
     { path: ADMIN_PAGES.system, component: () => import('../system/SystemPage.vue'), meta: { title: 'System' } },
   ],
 });

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { MailConfig } from '../../config/mail-config.ts';
+import { redactSmtpUrl, type MailConfig } from '../../config/mail-config.ts';
 
 /** A mail ready for the wire. */
 export interface OutgoingMail {
@@ -26,16 +26,6 @@ export interface MailTransport {
 
 /** Generous for a slow relay, short enough that the mail lease (60 s) outlives one send. */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 } as const;
-
-export function redactSmtpUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return 'an unparsable SMTP URL';
-  }
-}
 
 function message(mail: OutgoingMail) {
   return { from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId };

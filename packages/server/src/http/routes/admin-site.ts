@@ -9,6 +9,9 @@ export interface AdminSiteOptions {
   adminDir: string;
 }
 
+/** Pages, not API: left out of the API document. */
+const PAGE = { hide: true };
+
 const NOT_BUILT = 'The operator console is not built. Run "npm run build" in the repository and restart the server.';
 
 /**
@@ -39,7 +42,7 @@ export async function adminSiteRoutes(app: FastifyInstance, options: AdminSiteOp
   const pages = Object.values(ADMIN_PAGES);
   if (!existsSync(join(options.adminDir, 'index.html'))) {
     app.log.warn({ adminDir: options.adminDir }, 'operator console not built; its pages answer 503');
-    for (const page of pages) app.get(page, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
+    for (const page of pages) app.get(page, { schema: PAGE }, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
     return;
   }
   await app.register(fastifyStatic, {
@@ -54,6 +57,6 @@ export async function adminSiteRoutes(app: FastifyInstance, options: AdminSiteOp
     },
   });
   for (const page of pages) {
-    app.get(page, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    app.get(page, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
   }
 }

@@ -2,7 +2,8 @@ import { finished } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BACKUP_DIGEST_HEADER, BackupErrorCode, ENDPOINTS, messages } from '@rotki-premium/protocol';
+import { BACKUP_DIGEST_HEADER, BackupErrorCode, ENDPOINTS, SuccessResponse, UploadStartedResponse, messages } from '@rotki-premium/protocol';
+import { z } from 'zod';
 import {
   BackupError,
   assertWithinQuota,
@@ -17,6 +18,8 @@ import { findDeviceNaming } from '../../domain/devices.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { Subscriber } from '../signed/authenticate.ts';
 import { PREMIUM_BODY_LIMIT } from '../body-limits.ts';
+import { contentResponse, premiumRoute } from '../openapi/route-schema.ts';
+import { NonceQuery } from './premium-api.ts';
 
 /** Logged (info) for every refused chunk, with its status and code. */
 export const BACKUP_CHUNK_REFUSED = 'backup chunk refused';
@@ -135,6 +138,34 @@ function answerOf(error: BackupError): Answer {
   return { status: error.status, body: { error: error.message, code: error.code, ...error.detail } };
 }
 
+/** The upload as documented: the signed text parts in wire order, then the file part (parsed by hand above, as it streams). */
+const UploadChunkParts = z.object({
+  file_hash: z.string().regex(FILE_HASH).describe('Standard base64 SHA-256 of the whole file'),
+  last_modify_ts: z.string().regex(WHOLE_NUMBER).describe('Unix seconds'),
+  compression: z.string().regex(COMPRESSION),
+  total_size: z.string().regex(WHOLE_NUMBER).describe('The whole file\'s size in bytes'),
+  upload_id: z.string().regex(UPLOAD_ID).optional().describe('From the answer to the first chunk; absent on the first'),
+  device_identifier: z.string().optional().describe('The calling device (this project\'s client)'),
+  nonce: z.string().regex(WHOLE_NUMBER),
+  chunk_data: z.string().meta({ format: 'binary' }).describe(`Up to ${MAX_CHUNK_BYTES} bytes; not signed`),
+});
+
+const UPLOAD_DOC = premiumRoute({
+  summary: 'Upload one chunk of the encrypted backup (Content-Range: bytes first-last/total)',
+  description: 'A multipart body: the text parts are signed (sign method `backup/range`), the `chunk_data` part is not. '
+    + 'The backup is replaced only when the last chunk arrived and the SHA-256 of the whole matches `file_hash`.',
+  consumes: ['multipart/form-data'],
+  body: UploadChunkParts,
+  response: { 200: SuccessResponse, 206: UploadStartedResponse },
+});
+
+const DOWNLOAD_DOC = premiumRoute({
+  summary: 'Download the stored backup',
+  description: `The stored bytes as uploaded, with \`${BACKUP_DIGEST_HEADER}: sha-256=:<base64>:\`.`,
+  querystring: NonceQuery,
+  response: { 200: contentResponse('The backup', 'application/octet-stream') },
+});
+
 export interface BackupApiOptions {
   backups: Backups;
   metrics: ServerMetrics;
@@ -188,7 +219,7 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
 
   app.post(
     '/nest/1/backup/range',
-    { bodyLimit: PREMIUM_BODY_LIMIT, config: { premium: { endpoint: ENDPOINTS.uploadBackupChunk, namesCaller: true } } },
+    { schema: UPLOAD_DOC, bodyLimit: PREMIUM_BODY_LIMIT, config: { premium: { endpoint: ENDPOINTS.uploadBackupChunk, namesCaller: true } } },
     async (request, reply) => {
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > PREMIUM_BODY_LIMIT) {
@@ -235,7 +266,7 @@ export async function backupApiRoutes(app: FastifyInstance, options: BackupApiOp
 
   app.get(
     '/nest/1/backup',
-    { config: { premium: { endpoint: ENDPOINTS.downloadBackup, namesCaller: true } } },
+    { schema: DOWNLOAD_DOC, config: { premium: { endpoint: ENDPOINTS.downloadBackup, namesCaller: true } } },
     async (request, reply) => {
       const subscriber = request.subscriber;
       if (subscriber === undefined) throw new Error('route reached without a verified subscriber');

@@ -4,15 +4,15 @@ import {
   BILLING_SITE_PATHS,
   InvoiceNumberParam,
   OrderReferenceParam,
+  HistoryResponse,
   OrderRequest,
+  OrderResponse,
+  PaymentsResponse,
+  PortalResponse,
   QuoteRequest,
-  type HistoryResponse,
-  type OrderResponse,
-  type PaymentsResponse,
-  type PortalResponse,
-  type QuoteResponse,
+  QuoteResponse,
 } from '@rotki-premium/protocol/billing-api';
-import { SITE_PATHS, WebErrorCode, type WebSubscription } from '@rotki-premium/protocol/web-api';
+import { SITE_PATHS, WebErrorCode, WebSubscription } from '@rotki-premium/protocol/web-api';
 import { getInvoicePdf } from '../../domain/billing/invoices.ts';
 import { enabledPaymentMethods } from '../../domain/billing/settings.ts';
 import type { DomainContext } from '../../domain/context.ts';
@@ -23,6 +23,7 @@ import { closeOrder, placeOrder, quoteOrder, requireOwnOrder, setOrderProviderRe
 import { stripeCustomerOf } from '../../domain/payments/providers.ts';
 import { currentSubscription } from '../../domain/subscriptions.ts';
 import { WebApiError } from '../plugins/session.ts';
+import { contentResponse, webRoute } from '../openapi/route-schema.ts';
 import { listPayments, subscriptionHistory } from '../../domain/payments/payment-list.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { orderView, webHistoryEntry, webPayment } from './billing-views.ts';
@@ -71,7 +72,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
   const required = { session: 'required' as const };
   await app.register(cryptoApiRoutes, { ctx, evm: gateways.evm });
 
-  app.post(route(BILLING_PATHS.quote), { bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<QuoteResponse> => {
+  app.post(route(BILLING_PATHS.quote), { schema: webRoute({ summary: 'The price breakdown of a plan and period, and the payment methods', body: QuoteRequest, response: { 200: QuoteResponse } }), bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<QuoteResponse> => {
     const body = QuoteRequest.parse(request.body ?? {});
     const quote = await quoteOrder(ctx, accountOf(request), body.tier, body.period);
     const { vatNote: _note, ...breakdown } = quote.breakdown;
@@ -85,7 +86,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
     };
   });
 
-  app.post(route(BILLING_PATHS.orders), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<OrderResponse> => {
+  app.post(route(BILLING_PATHS.orders), { schema: webRoute({ summary: 'Place an order (card: with the payment page to send the browser to)', body: OrderRequest, response: { 201: OrderResponse } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<OrderResponse> => {
     const body = OrderRequest.parse(request.body ?? {});
     if (!enabledPaymentMethods(ctx.billing).includes(body.method)) {
       throw invalid('This payment method is not offered here: choose another one.');
@@ -112,7 +113,7 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
     return orderView(ctx, order, checkout.url);
   });
 
-  app.post(route(BILLING_PATHS.portal), { config: required }, async (request): Promise<PortalResponse> => {
+  app.post(route(BILLING_PATHS.portal), { schema: webRoute({ summary: 'The card provider\'s customer portal', response: { 200: PortalResponse } }), config: required }, async (request): Promise<PortalResponse> => {
     const customer = await stripeCustomerOf(ctx, accountOf(request));
     if (gateways.stripe === null || customer === null) throw invalid('You have no card on file here.');
     try {
@@ -123,25 +124,25 @@ export async function billingApiRoutes(app: FastifyInstance, options: BillingApi
     }
   });
 
-  app.get(`${route(BILLING_PATHS.orders)}/:reference`, { config: required }, async (request): Promise<OrderResponse> => {
+  app.get(`${route(BILLING_PATHS.orders)}/:reference`, { schema: webRoute({ summary: 'One of the subscriber\'s orders', params: OrderReferenceParam, response: { 200: OrderResponse } }), config: required }, async (request): Promise<OrderResponse> => {
     const { reference } = OrderReferenceParam.parse(request.params);
     return orderView(ctx, await requireOwnOrder(ctx, accountOf(request), reference));
   });
 
-  app.post(route(BILLING_PATHS.resume), { config: required }, async (request): Promise<WebSubscription> => {
+  app.post(route(BILLING_PATHS.resume), { schema: webRoute({ summary: 'Resume renewal of a cancelled subscription', response: { 200: WebSubscription } }), config: required }, async (request): Promise<WebSubscription> => {
     return webSubscription(await resumeRenewal(ctx, gateways, accountOf(request)));
   });
 
-  app.get(route(BILLING_PATHS.payments), { config: required }, async (request): Promise<PaymentsResponse> => {
+  app.get(route(BILLING_PATHS.payments), { schema: webRoute({ summary: 'The subscriber\'s payments, newest first', response: { 200: PaymentsResponse } }), config: required }, async (request): Promise<PaymentsResponse> => {
     const payments = await listPayments(ctx, { accountId: accountOf(request) });
     return { payments: payments.map(webPayment) };
   });
 
-  app.get(route(BILLING_PATHS.history), { config: required }, async (request): Promise<HistoryResponse> => {
+  app.get(route(BILLING_PATHS.history), { schema: webRoute({ summary: 'The subscription\'s history', response: { 200: HistoryResponse } }), config: required }, async (request): Promise<HistoryResponse> => {
     return { history: (await subscriptionHistory(ctx, accountOf(request))).map(webHistoryEntry) };
   });
 
-  app.get(`${route(BILLING_PATHS.invoices)}/:number`, { config: required }, async (request, reply) => {
+  app.get(`${route(BILLING_PATHS.invoices)}/:number`, { schema: webRoute({ summary: 'An invoice as PDF', params: InvoiceNumberParam, response: { 200: contentResponse('The invoice', 'application/pdf') } }), config: required }, async (request, reply) => {
     const { number } = InvoiceNumberParam.parse(request.params);
     const invoice = await getInvoicePdf(ctx, number, accountOf(request));
     return reply

@@ -1,8 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { contentResponse } from '../openapi/route-schema.ts';
 import { tokensMatch } from '../../domain/sessions.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 
 export const METRICS_PATH = '/metrics';
+
+const METRICS_DOC = {
+  summary: 'Prometheus metrics (text exposition format)',
+  description: 'On the public port only when ROTKI_PREMIUM_METRICS_TOKEN is set, behind that bearer token; or on --metrics-port.',
+  response: {
+    200: contentResponse('The metrics', 'text/plain; version=0.0.4'),
+    401: z.object({ error: z.string() }).describe('The bearer token is missing or wrong'),
+  },
+};
 
 export interface MetricsRouteOptions {
   metrics: ServerMetrics;
@@ -18,7 +29,7 @@ function bearer(header: string | undefined): string | null {
 /** `GET /metrics`: the Prometheus text format, behind a bearer token when one is configured. */
 export async function metricsRoutes(app: FastifyInstance, options: MetricsRouteOptions): Promise<void> {
   const { metrics, token } = options;
-  app.get(METRICS_PATH, async (request, reply) => {
+  app.get(METRICS_PATH, { schema: METRICS_DOC }, async (request, reply) => {
     if (token !== null) {
       const presented = bearer(request.headers.authorization);
       if (presented === null || !tokensMatch(token, presented)) {

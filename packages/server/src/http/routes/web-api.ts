@@ -1,22 +1,23 @@
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AccountResponse,
+  AvailableTiers,
+  CsrfResponse,
   DeviceIdParam,
   LoginRequest,
+  LoginResponse,
+  MailSentResponse,
   RenameDeviceBody,
   SignupRequest,
   WEB_API_PATHS,
+  WebCredentials,
+  WebDevice,
+  WebDeviceList,
   WebErrorCode,
+  WebSubscription,
+  WebSuccess,
   webMessages,
-  type AccountResponse,
-  type AvailableTiers,
-  type CsrfResponse,
-  type LoginResponse,
-  type MailSentResponse,
-  type WebCredentials,
-  type WebDevice,
-  type WebDeviceList,
-  type WebSubscription,
 } from '@rotki-premium/protocol/web-api';
 import { CancelRequest } from '@rotki-premium/protocol/billing-api';
 import { ZodError } from 'zod';
@@ -43,6 +44,7 @@ import { currentPrices } from '../../domain/billing/prices.ts';
 import { listTiers } from '../../domain/tiers.ts';
 import { failureCounter, type CounterStore } from '../../domain/failure-counters.ts';
 import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
+import { webRoute } from '../openapi/route-schema.ts';
 import { accountApiRoutes } from './account-api.ts';
 import { backupWebApiRoutes } from './backup-web-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
@@ -194,13 +196,18 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     if (request.webSession !== null && token !== undefined) await deleteSession(ctx, token);
   }
 
-  app.get(route(WEB_API_PATHS.csrf), { config: { session: 'optional' } }, async (request, reply): Promise<CsrfResponse> => {
+  app.get(route(WEB_API_PATHS.csrf), { schema: webRoute({ summary: 'A CSRF token for the forms before login', response: { 200: CsrfResponse } }), config: { session: 'optional' } }, async (request, reply): Promise<CsrfResponse> => {
     return { csrfToken: app.csrfTokenFor(request, reply) };
   });
 
   app.post(
     route(WEB_API_PATHS.signup),
-    { bodyLimit: WEB_BODY_LIMIT, onRequest: perAddress, config: { session: 'optional' } },
+    {
+      schema: webRoute({ summary: 'Sign up: an e-mail to confirm the address is sent (the same answer whether or not the address has an account)', body: SignupRequest, response: { 202: MailSentResponse } }),
+      bodyLimit: WEB_BODY_LIMIT,
+      onRequest: perAddress,
+      config: { session: 'optional' },
+    },
     async (request, reply): Promise<MailSentResponse> => {
       const body = SignupRequest.parse(request.body ?? {});
       const keys = [`signup:${body.username.trim().toLowerCase()}`, `signup:${body.email.trim().toLowerCase()}`];
@@ -220,7 +227,12 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
 
   app.post(
     route(WEB_API_PATHS.login),
-    { bodyLimit: WEB_BODY_LIMIT, onRequest: perAddress, config: { session: 'optional' } },
+    {
+      schema: webRoute({ summary: 'Log in with username (or e-mail) and password (then the second factor, when the account has one)', body: LoginRequest, response: { 200: LoginResponse } }),
+      bodyLimit: WEB_BODY_LIMIT,
+      onRequest: perAddress,
+      config: { session: 'optional' },
+    },
     async (request, reply): Promise<LoginResponse> => {
       const body = LoginRequest.parse(request.body ?? {});
       // Keyed on the account, whether its username (in any case) or its e-mail was typed.
@@ -247,40 +259,44 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     },
   );
 
-  app.post(route(WEB_API_PATHS.logout), { config: { session: 'optional' } }, async (request, reply) => {
+  app.post(route(WEB_API_PATHS.logout), { schema: webRoute({ summary: 'Log out', response: { 200: WebSuccess } }), config: { session: 'optional' } }, async (request, reply) => {
     await endCurrentSession(request);
     reply.endSession();
     return { success: true as const };
   });
 
-  app.get(route(WEB_API_PATHS.account), { config: { session: 'required' } }, async (request): Promise<AccountResponse> => {
+  app.get(route(WEB_API_PATHS.account), { schema: webRoute({ summary: 'The account, its subscription, credentials and devices', response: { 200: AccountResponse } }), config: { session: 'required' } }, async (request): Promise<AccountResponse> => {
     return accountView(ctx, sessionOf(request));
   });
 
-  app.get(route(WEB_API_PATHS.credentials), { config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
+  app.get(route(WEB_API_PATHS.credentials), { schema: webRoute({ summary: 'View the API key and secret', response: { 200: WebCredentials } }), config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
     return webCredentials(await viewCredentials(ctx, sessionOf(request).accountId, sourceOf(request)));
   });
 
-  app.post(route(WEB_API_PATHS.credentials), { config: { session: 'required' } }, async (request, reply): Promise<WebCredentials> => {
+  app.post(route(WEB_API_PATHS.credentials), { schema: webRoute({ summary: 'Create the API key and secret', response: { 201: WebCredentials } }), config: { session: 'required' } }, async (request, reply): Promise<WebCredentials> => {
     const pair = await createCredentials(ctx, sessionOf(request).accountId, sourceOf(request));
     reply.code(201);
     return webCredentials(pair);
   });
 
-  app.post(route(WEB_API_PATHS.regenerateKeys), { config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
+  app.post(route(WEB_API_PATHS.regenerateKeys), { schema: webRoute({ summary: 'A new key and secret; the old pair stops working at once', response: { 200: WebCredentials } }), config: { session: 'required' } }, async (request): Promise<WebCredentials> => {
     return webCredentials(await regenerateCredentials(ctx, sessionOf(request).accountId, sourceOf(request)));
   });
 
   app.post(
     route(WEB_API_PATHS.cancelSubscription),
-    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'required' } },
+    {
+      schema: webRoute({ summary: 'Stop renewal, with an optional reason', body: CancelRequest, response: { 200: WebSubscription } }),
+      bodyLimit: WEB_BODY_LIMIT,
+      config: { session: 'required' },
+    },
     async (request): Promise<WebSubscription> => {
       const { reason } = CancelRequest.parse(request.body ?? {});
       return webSubscription(await cancelRenewal(ctx, gateways, sessionOf(request).accountId, reason ?? null));
     },
   );
 
-  app.get(route(WEB_API_PATHS.devices), { config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
+  app.get(route(WEB_API_PATHS.devices), { schema: webRoute({ summary: 'The devices and the plan\'s device limit', response: { 200: WebDeviceList } }), config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
     const owner = ownerOf(request);
     const [devices, subscription] = await Promise.all([listDevices(ctx, owner), currentSubscription(ctx, owner.accountId)]);
     return { devices: devices.map(webDevice), limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0 };
@@ -288,7 +304,11 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
 
   app.patch(
     `${route(WEB_API_PATHS.devices)}:id`,
-    { bodyLimit: WEB_BODY_LIMIT, config: { session: 'required' } },
+    {
+      schema: webRoute({ summary: 'Rename a device', params: DeviceIdParam, body: RenameDeviceBody, response: { 200: WebDevice } }),
+      bodyLimit: WEB_BODY_LIMIT,
+      config: { session: 'required' },
+    },
     async (request): Promise<WebDevice> => {
       const { id } = DeviceIdParam.parse(request.params);
       const { label } = RenameDeviceBody.parse(request.body ?? {});
@@ -296,7 +316,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     },
   );
 
-  app.delete(`${route(WEB_API_PATHS.devices)}:id`, { config: { session: 'required' } }, async (request) => {
+  app.delete(`${route(WEB_API_PATHS.devices)}:id`, { schema: webRoute({ summary: 'Remove a device', params: DeviceIdParam, response: { 200: WebSuccess } }), config: { session: 'required' } }, async (request) => {
     const { id } = DeviceIdParam.parse(request.params);
     await removeDevice(ctx, ownerOf(request), { id }, sourceOf(request));
     return { success: true as const };
@@ -321,7 +341,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
   });
   await app.register(backupWebApiRoutes, { backups: options.backups });
 
-  app.get(route(WEB_API_PATHS.availableTiers), async (): Promise<AvailableTiers> => {
+  app.get(route(WEB_API_PATHS.availableTiers), { schema: webRoute({ summary: 'The plans on sale and their prices', response: { 200: AvailableTiers } }) }, async (): Promise<AvailableTiers> => {
     const tiers = await listTiers(ctx);
     const prices = await currentPrices(ctx, tiers);
     return {

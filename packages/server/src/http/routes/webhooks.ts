@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { DomainContext } from '../../domain/context.ts';
 import type { StripeGateway } from '../../domain/payments/gateways.ts';
 import { receiveStripeWebhook, WebhookSignatureError } from '../../domain/payments/stripe/webhook.ts';
@@ -8,6 +9,17 @@ export const STRIPE_WEBHOOK_PATH = '/webhooks/stripe';
 
 /** Stripe events are small; a generous cap still refuses a flood. */
 const WEBHOOK_BODY_LIMIT = 512 * 1024;
+
+const WEBHOOK_DOC = {
+  summary: 'Stripe events (signed with the webhook secret in Stripe-Signature)',
+  description: 'Each event is stored once with its outcome. 2xx: do not send again; 5xx: processing failed, send again.',
+  body: z.object({ id: z.string(), type: z.string() }).loose().describe('A Stripe event'),
+  response: {
+    200: z.object({ received: z.literal(true), duplicate: z.boolean(), status: z.string() }),
+    400: z.object({ error: z.string() }).describe('The signature does not match'),
+    500: z.object({ error: z.string() }).describe('Processing failed: Stripe sends the event again'),
+  },
+};
 
 export interface WebhookOptions {
   ctx: DomainContext;
@@ -21,7 +33,7 @@ export interface WebhookOptions {
  */
 export async function webhookRoutes(app: FastifyInstance, options: WebhookOptions): Promise<void> {
   const { ctx, stripe } = options;
-  app.post(STRIPE_WEBHOOK_PATH, { bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
+  app.post(STRIPE_WEBHOOK_PATH, { schema: WEBHOOK_DOC, bodyLimit: WEBHOOK_BODY_LIMIT }, async (request, reply) => {
     const header = request.headers['stripe-signature'];
     const signature = Array.isArray(header) ? header[0] : header;
     try {

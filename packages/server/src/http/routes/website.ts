@@ -18,6 +18,9 @@ function isApiPath(path: string): boolean {
   return API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
 }
 
+/** Pages, not API: left out of the API document. */
+const PAGE = { hide: true };
+
 const NOT_BUILT =
   'The rotki premium website is not built. Run "npm run build" in the repository and restart the server.';
 
@@ -33,7 +36,7 @@ export async function websiteRoutes(app: FastifyInstance, options: WebsiteOption
   if (!existsSync(join(options.webDir, 'index.html'))) {
     app.log.warn({ webDir: options.webDir }, 'website not built; its pages answer 503');
     for (const path of pagePaths) {
-      app.get(path, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
+      app.get(path, { schema: PAGE }, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
     }
     return;
   }
@@ -52,7 +55,7 @@ export async function websiteRoutes(app: FastifyInstance, options: WebsiteOption
   });
 
   for (const path of pagePaths) {
-    app.get(path, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    app.get(path, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
   }
 
   // Addresses no route knows: the site's own "Page not found" page, or a redirect without the trailing slash.

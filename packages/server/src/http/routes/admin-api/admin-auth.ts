@@ -3,11 +3,13 @@ import {
   ADMIN_API,
   ADMIN_API_PATHS,
   AdminErrorCode,
+  AdminSuccess,
+  CsrfView,
+  SessionView,
   SignInRequest,
+  SignInStep,
   TotpRequest,
   adminMessages,
-  type SessionView,
-  type SignInStep,
 } from '@rotki-premium/protocol/admin-api';
 import type { DomainContext } from '../../../domain/context.ts';
 import {
@@ -20,6 +22,7 @@ import {
   type OperatorSession,
 } from '../../../domain/operators/operator-sessions.ts';
 import { failureCounter, type CounterStore } from '../../../domain/failure-counters.ts';
+import { webRoute } from '../../openapi/route-schema.ts';
 import {
   AdminApiError,
   CONSOLE_PRE_SESSION_CSRF_COOKIE,
@@ -77,17 +80,22 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
     }
   }
 
-  app.get(path(ADMIN_API_PATHS.csrf), { config: { console: 'public' } }, async (request, reply) => ({
+  app.get(path(ADMIN_API_PATHS.csrf), { schema: webRoute({ summary: 'The CSRF token before sign-in', response: { 200: CsrfView } }), config: { console: 'public' } }, async (request, reply) => ({
     csrfToken: consoleCsrfToken(request, reply),
   }));
 
-  app.get(path(ADMIN_API_PATHS.session), { config: { console: 'operator' } }, async (request): Promise<SessionView> => {
+  app.get(path(ADMIN_API_PATHS.session), { schema: webRoute({ summary: 'Who is signed in', response: { 200: SessionView } }), config: { console: 'operator' } }, async (request): Promise<SessionView> => {
     return sessionView(request.operatorSession as OperatorSession);
   });
 
   app.post(
     path(ADMIN_API_PATHS.session),
-    { bodyLimit: 4096, onRequest: perAddress, config: { console: 'public' } },
+    {
+      schema: webRoute({ summary: 'Sign-in, first step: the password (then the code, or setting up the authenticator)', body: SignInRequest, response: { 200: SignInStep } }),
+      bodyLimit: 4096,
+      onRequest: perAddress,
+      config: { console: 'public' },
+    },
     async (request, reply): Promise<SignInStep> => {
       const body = SignInRequest.parse(request.body ?? {});
       await refuseIfLimited(reply, body.username);
@@ -107,7 +115,12 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
 
   app.post(
     path(ADMIN_API_PATHS.sessionTotp),
-    { bodyLimit: 1024, onRequest: perAddress, config: { console: 'password' } },
+    {
+      schema: webRoute({ summary: 'Sign-in, second step: the authenticator\'s 6-digit code', body: TotpRequest, response: { 200: SessionView } }),
+      bodyLimit: 1024,
+      onRequest: perAddress,
+      config: { console: 'password' },
+    },
     async (request, reply): Promise<SessionView> => {
       const pending = request.operatorSession as OperatorSession;
       await refuseIfLimited(reply, pending.operator.username);
@@ -122,7 +135,7 @@ export async function adminAuthRoutes(app: FastifyInstance, options: { ctx: Doma
     },
   );
 
-  app.delete(path(ADMIN_API_PATHS.session), { config: { console: 'public' } }, async (request, reply) => {
+  app.delete(path(ADMIN_API_PATHS.session), { schema: webRoute({ summary: 'Sign out', response: { 200: AdminSuccess } }), config: { console: 'public' } }, async (request, reply) => {
     if (request.operatorSession !== null) await endOperatorSession(ctx, request.operatorSession.id);
     reply.clearCookie(CONSOLE_SESSION_COOKIE, sessionCookieOptions(request));
     return { success: true as const };

@@ -1,17 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import {
   ADMIN_API,
   ADMIN_API_PATHS,
+  AdminTier,
+  AdminTierList,
+  AuditList,
   AuditQuery,
   DashboardQuery,
+  DashboardView,
+  SystemView,
   TierChange,
-  type AdminTier,
-  type AdminTierList,
-  type AuditList,
-  type DashboardView,
-  type SystemView,
-  type TierImpact,
+  TierImpact,
 } from '@rotki-premium/protocol/admin-api';
 import { CAPABILITY_FLAGS } from '@rotki-premium/protocol';
 import { recordAudit } from '../../../domain/audit.ts';
@@ -20,50 +19,53 @@ import { auditCsv, queryAuditLog } from '../../../domain/operators/audit-log.ts'
 import { dashboardFigures } from '../../../domain/operators/dashboard.ts';
 import { tierChangeImpact, tiersWithSubscribers, updateTier } from '../../../domain/operators/tier-editor.ts';
 import { instancesSeen } from '../../../domain/system/telemetry.ts';
+import type { MailConfig } from '../../../config/mail-config.ts';
 import type { BlobStore } from '../../../store/blob-store.ts';
 import { migrationStatus } from '../../../store/migrate.ts';
 import { SERVER_VERSION } from '../../../version.ts';
+import { IdParam, contentResponse, webRoute } from '../../openapi/route-schema.ts';
 import { asOperator } from './admin-plugin.ts';
+import { mailQueueStatus, paymentsStatus } from './system-status.ts';
 
 const path = (full: string) => full.slice(ADMIN_API.length);
-const TierParam = z.object({ id: z.coerce.number().int().positive() });
 
 export interface AdminConsoleOptions {
   ctx: DomainContext;
   blobs: BlobStore;
+  mail: MailConfig;
 }
 
 /** Dashboard, tiers and prices (admins only), the audit log with its CSV export, and the System page. */
 export async function adminConsoleRoutes(app: FastifyInstance, options: AdminConsoleOptions): Promise<void> {
-  const { ctx, blobs } = options;
+  const { ctx, blobs, mail } = options;
 
-  app.get(path(ADMIN_API_PATHS.dashboard), { config: { console: 'operator' } }, async (request): Promise<DashboardView> => {
+  app.get(path(ADMIN_API_PATHS.dashboard), { schema: webRoute({ summary: 'Dashboard figures and daily series for a period of up to 366 days', querystring: DashboardQuery, response: { 200: DashboardView } }), config: { console: 'operator' } }, async (request): Promise<DashboardView> => {
     const query = DashboardQuery.parse(request.query);
     return dashboardFigures(ctx, Date.parse(query.from), Date.parse(query.to));
   });
 
-  app.get(path(ADMIN_API_PATHS.tiers), { config: { console: 'admin' } }, async (): Promise<AdminTierList> => ({
+  app.get(path(ADMIN_API_PATHS.tiers), { schema: webRoute({ summary: 'Tiers with limits, capabilities, prices and active subscribers (admins)', response: { 200: AdminTierList } }), config: { console: 'admin' } }, async (): Promise<AdminTierList> => ({
     tiers: await tiersWithSubscribers(ctx),
     capabilities: [...CAPABILITY_FLAGS],
   }));
 
   // What a change would do, before saving it: the editor shows this and asks to confirm.
-  app.post(`${path(ADMIN_API_PATHS.tiers)}/:id/impact`, { bodyLimit: 8192, config: { console: 'admin' } }, async (request): Promise<TierImpact> => {
-    const { id } = TierParam.parse(request.params);
+  app.post(`${path(ADMIN_API_PATHS.tiers)}/:id/impact`, { schema: webRoute({ summary: 'What a tier change would do to its subscribers, before saving (admins)', params: IdParam, body: TierChange, response: { 200: TierImpact } }), bodyLimit: 8192, config: { console: 'admin' } }, async (request): Promise<TierImpact> => {
+    const { id } = IdParam.parse(request.params);
     return tierChangeImpact(ctx, id, TierChange.parse(request.body ?? {}));
   });
 
-  app.put(`${path(ADMIN_API_PATHS.tiers)}/:id`, { bodyLimit: 8192, config: { console: 'admin' } }, async (request): Promise<AdminTier> => {
-    const { id } = TierParam.parse(request.params);
+  app.put(`${path(ADMIN_API_PATHS.tiers)}/:id`, { schema: webRoute({ summary: 'Save a tier\'s limits, capabilities and prices (admins)', params: IdParam, body: TierChange, response: { 200: AdminTier } }), bodyLimit: 8192, config: { console: 'admin' } }, async (request): Promise<AdminTier> => {
+    const { id } = IdParam.parse(request.params);
     const change = TierChange.parse(request.body ?? {});
     return asOperator(request, () => updateTier(ctx, id, change));
   });
 
-  app.get(path(ADMIN_API_PATHS.audit), { config: { console: 'operator' } }, async (request): Promise<AuditList> => ({
+  app.get(path(ADMIN_API_PATHS.audit), { schema: webRoute({ summary: 'The audit log, newest first', querystring: AuditQuery, response: { 200: AuditList } }), config: { console: 'operator' } }, async (request): Promise<AuditList> => ({
     entries: await queryAuditLog(ctx, AuditQuery.parse(request.query)),
   }));
 
-  app.get(path(ADMIN_API_PATHS.auditCsv), { config: { console: 'operator' } }, async (request, reply) => {
+  app.get(path(ADMIN_API_PATHS.auditCsv), { schema: webRoute({ summary: 'The audit log as CSV (the export is audited)', querystring: AuditQuery, response: { 200: contentResponse('The entries as CSV', 'text/csv') } }), config: { console: 'operator' } }, async (request, reply) => {
     const query = AuditQuery.parse(request.query);
     const entries = await queryAuditLog(ctx, query);
     // Exports leave the service with customers' data in them: that they happened is itself audited.
@@ -76,8 +78,13 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
       .send(auditCsv(entries));
   });
 
-  app.get(path(ADMIN_API_PATHS.system), { config: { console: 'operator' } }, async (): Promise<SystemView> => {
-    const [migrations, instances] = await Promise.all([migrationStatus(ctx.store), instancesSeen(ctx)]);
+  app.get(path(ADMIN_API_PATHS.system), { schema: webRoute({ summary: 'Version, storage, migrations, instances, master key, mail and payments', response: { 200: SystemView } }), config: { console: 'operator' } }, async (): Promise<SystemView> => {
+    const [migrations, instances, mailStatus, paymentStatus] = await Promise.all([
+      migrationStatus(ctx.store),
+      instancesSeen(ctx),
+      mailQueueStatus(ctx, mail),
+      paymentsStatus(ctx),
+    ]);
     return {
       version: SERVER_VERSION,
       node: process.version,
@@ -86,9 +93,8 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
       migrations: { applied: migrations.applied.map((m) => ({ name: m.name, at: m.executedAt.toISOString() })), pending: migrations.pending },
       instances: instances.map((i) => ({ ...i, startedAt: i.startedAt.toISOString(), lastSeenAt: i.lastSeenAt.toISOString() })),
       masterKey: { fingerprint: ctx.keyRing.fingerprint() },
-      // Mail and payment providers arrive with the accounts and payments areas; this build has neither.
-      mail: { status: 'No mail is sent by this build' },
-      payments: { status: 'Manual: the operator records payments by granting subscriptions' },
+      mail: { status: mailStatus },
+      payments: { status: paymentStatus },
     };
   });
 }

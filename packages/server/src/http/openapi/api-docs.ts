@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { SERVER_VERSION } from '../../version.ts';
+import { API_DESCRIPTION, SECURITY_SCHEMES, TAGS, securityOf, tagOf } from './document-text.ts';
+
+export const DOCS_PATH = '/docs';
+
+/** A route as registered, for the check that every one of them is documented. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema: Record<string, unknown> | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of the app, with its schema (filled as routes are registered). */
+    registeredRoutes: RegisteredRoute[];
+  }
+}
+
+/**
+ * The route's zod schemas document it; they are also what its handler parses
+ * its input with, once the request is authenticated (a signature, a session
+ * and CSRF token, or an operator's session), so the order and shape of every
+ * refusal stay what clients know. Fastify's own validation step therefore
+ * passes the input through, and answers are serialized as Fastify does for a
+ * route without a schema (JSON.stringify): documenting a route changes no byte
+ * on the wire.
+ */
+function passThroughCompilers(app: FastifyInstance): void {
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}
+
+/**
+ * OpenAPI 3.1 generated from the routes' zod schemas (`@fastify/swagger` with
+ * `fastify-type-provider-zod`'s transform). Register before any route: the
+ * document is collected as routes are added.
+ */
+export async function registerApiDocument(app: FastifyInstance): Promise<void> {
+  passThroughCompilers(app);
+  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'rotki premium', version: SERVER_VERSION, description: API_DESCRIPTION },
+      tags: TAGS,
+      components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    hideUntagged: false,
+    transform: (input) => {
+      const transformed = jsonSchemaTransform(input);
+      const schema = transformed.schema as Record<string, unknown>;
+      if (schema.hide === true) return transformed;
+      const config = (input.route as RouteOptions).config as Parameters<typeof securityOf>[1];
+      return {
+        ...transformed,
+        schema: { tags: [tagOf(input.url)], security: securityOf(input.url, config), ...schema },
+      };
+    },
+  });
+}
+
+function sha256Source(text: string): string {
+  return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+}
+
+/**
+ * The reference page's policy: its own script and the one inline script that
+ * starts it (allowed by hash, computed from the page as sent); the viewer
+ * injects its stylesheet at run time, so styles may be inline. Nothing is
+ * loaded from elsewhere.
+ */
+export function docsPagePolicy(html: string): string {
+  const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((match) => sha256Source(match[1] ?? ''));
+  return [
+    "default-src 'self'",
+    "base-uri 'none'",
+    "connect-src 'self'",
+    "font-src 'self' data:",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    `script-src 'self' ${inline.join(' ')}`.trim(),
+    "script-src-attr 'none'",
+    "style-src 'self' 'unsafe-inline'",
+  ].join('; ');
+}
+
+/** The API reference at `/docs` (a viewer served from this server, no CDN) and the document at `/docs/openapi.json`. */
+export async function docsRoutes(app: FastifyInstance): Promise<void> {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', docsPagePolicy(payload));
+    }
+    reply.header('cache-control', 'no-cache');
+    return payload;
+  });
+  await app.register(scalar, {
+    routePrefix: DOCS_PATH,
+    configuration: {
+      pageTitle: 'rotki premium API',
+      withDefaultFonts: false,
+      hideClientButton: true,
+      telemetry: false,
+    },
+  });
+}

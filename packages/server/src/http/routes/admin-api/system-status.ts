@@ -1,0 +1,29 @@
+import { redactSmtpUrl, type MailConfig } from '../../../config/mail-config.ts';
+import { enabledPaymentMethods } from '../../../domain/billing/settings.ts';
+import type { DomainContext } from '../../../domain/context.ts';
+
+const METHOD_NAMES = { card: 'card (Stripe)', crypto: 'crypto', bank_transfer: 'bank transfer' } as const;
+
+async function countWhere(ctx: DomainContext, table: 'mail_queue' | 'provider_events', status: string): Promise<number> {
+  const row = await ctx.store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('status', '=', status as never)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Where mail goes and how the queue stands, in one line for the System page. */
+export async function mailQueueStatus(ctx: DomainContext, mail: MailConfig): Promise<string> {
+  const [pending, failed] = await Promise.all([countWhere(ctx, 'mail_queue', 'pending'), countWhere(ctx, 'mail_queue', 'failed')]);
+  const where = mail.smtpUrl === '' ? `written to ${mail.outboxDir} (no SMTP server set)` : `sent through ${redactSmtpUrl(mail.smtpUrl)}`;
+  return `Mail is ${where}; ${pending} waiting, ${failed} failed.`;
+}
+
+/** The payment methods on offer and the provider events whose processing failed. */
+export async function paymentsStatus(ctx: DomainContext): Promise<string> {
+  const methods = enabledPaymentMethods(ctx.billing).map((method) => METHOD_NAMES[method]);
+  const failed = await countWhere(ctx, 'provider_events', 'failed');
+  const offered = methods.length === 0 ? 'No payment method is offered: the operator records payments.' : `Offered: ${methods.join(', ')}.`;
+  return `${offered} ${failed} provider event${failed === 1 ? '' : 's'} failed.`;
+}
