@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { messages } from '@rotki-premium/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test-support/databases.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type TestStorage } from '../../../test-support/server-process.ts';
+import { findAccountByUsername } from '../src/domain/accounts.ts';
+import { actingAs } from '../src/domain/audit.ts';
+import { suspendAccount } from '../src/domain/suspension.ts';
 import { itServesTheRotkiApp, runRotkiLikeClient, type ConformanceRun } from './support/rotki-app-conformance.ts';
 import { deviceId } from './support/rotki-app.ts';
 
@@ -56,5 +60,17 @@ for (const { dialect, scheme } of VARIANTS) {
     });
 
     itServesTheRotkiApp(() => conformance);
+
+    it('tells a suspended account so, in the error the app shows, on every signed call', async () => {
+      // What the console's Suspend button runs, on behalf of an operator.
+      const account = await findAccountByUsername(admin.ctx, conformance.who.username);
+      await actingAs({ operator: 'conformance', ip: null }, () => suspendAccount(admin.ctx, account!.id, 'charge-back'));
+      const outcomes = await runRotkiLikeClient(server.url, conformance.who, device, scheme === 'https' ? { caBundle: `${storage.dataDir}/tls-cert.pem` } : {});
+      const suspended = { error: messages.accountSuspended(), code: 'account_suspended' };
+      expect(outcomes.get('last_data_metadata')).toMatchObject({ status: 401, body: suspended });
+      expect(outcomes.get('limits')).toMatchObject({ status: 403, body: suspended });
+      expect(outcomes.get('check_unknown')).toMatchObject({ status: 403, body: suspended });
+      expect(outcomes.get('unlocks')?.status).toBe(200);
+    }, 120_000);
   });
 }
