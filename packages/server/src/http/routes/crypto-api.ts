@@ -3,9 +3,9 @@ import {
   BILLING_PATHS,
   CryptoQuoteRequest,
   CryptoTxRequest,
+  CryptoTxResponse,
   OrderReferenceParam,
-  type CryptoTxResponse,
-  type OrderResponse,
+  OrderResponse,
 } from '@rotki-premium/protocol/billing-api';
 import { WebErrorCode } from '@rotki-premium/protocol/web-api';
 import type { DomainContext } from '../../domain/context.ts';
@@ -16,6 +16,7 @@ import type { EvmGateway } from '../../domain/payments/gateways.ts';
 import { requireOwnOrder } from '../../domain/payments/orders.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { WebApiError } from '../plugins/session.ts';
+import { webRoute } from '../openapi/route-schema.ts';
 import { orderView } from './billing-views.ts';
 
 export interface CryptoApiOptions {
@@ -66,29 +67,55 @@ export async function cryptoApiRoutes(app: FastifyInstance, options: CryptoApiOp
     return { reader, kick: () => evm.kick() };
   }
 
-  app.post(`${orders}/:reference/crypto-quote`, { bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<OrderResponse> => {
-    const { reference } = OrderReferenceParam.parse(request.params);
-    const body = CryptoQuoteRequest.parse(request.body ?? {});
-    const order = await requireOwnOrder(ctx, accountOf(request), reference);
-    const selection = requireChainToken(ctx, body.chainId, body.token);
-    const { reader, kick } = gateway(body.chainId);
-    const head = await fromNode(request, () => reader.head());
-    await createQuote(ctx, order, selection, head);
-    kick();
-    reply.code(201);
-    return orderView(ctx, order);
-  });
+  app.post(
+    `${orders}/:reference/crypto-quote`,
+    {
+      schema: webRoute({
+        summary: 'A crypto quote for an order: exact amount, address, payment link and QR code for a chain and token',
+        params: OrderReferenceParam,
+        body: CryptoQuoteRequest,
+        response: { 201: OrderResponse },
+      }),
+      bodyLimit: BODY_LIMIT,
+      config: required,
+    },
+    async (request, reply): Promise<OrderResponse> => {
+      const { reference } = OrderReferenceParam.parse(request.params);
+      const body = CryptoQuoteRequest.parse(request.body ?? {});
+      const order = await requireOwnOrder(ctx, accountOf(request), reference);
+      const selection = requireChainToken(ctx, body.chainId, body.token);
+      const { reader, kick } = gateway(body.chainId);
+      const head = await fromNode(request, () => reader.head());
+      await createQuote(ctx, order, selection, head);
+      kick();
+      reply.code(201);
+      return orderView(ctx, order);
+    },
+  );
 
-  app.post(`${orders}/:reference/crypto-tx`, { bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<CryptoTxResponse> => {
-    const { reference } = OrderReferenceParam.parse(request.params);
-    const { txHash } = CryptoTxRequest.parse(request.body ?? {});
-    const accountId = accountOf(request);
-    const order = await requireOwnOrder(ctx, accountId, reference);
-    const quote = await latestQuote(ctx.store.db, order.id);
-    if (quote === null) throw invalid('Choose a network and token first.');
-    const { reader } = gateway(quote.chainId);
-    const check = await fromNode(request, () => checkTransaction(ctx, reader, order, txHash));
-    const fresh = await requireOwnOrder(ctx, accountId, reference);
-    return { status: check.status, message: MESSAGES[check.status], order: await orderView(ctx, fresh) };
-  });
+  app.post(
+    `${orders}/:reference/crypto-tx`,
+    {
+      schema: webRoute({
+        summary: 'Check a pasted transaction hash against the order at once',
+        params: OrderReferenceParam,
+        body: CryptoTxRequest,
+        response: { 200: CryptoTxResponse },
+      }),
+      bodyLimit: BODY_LIMIT,
+      config: required,
+    },
+    async (request): Promise<CryptoTxResponse> => {
+      const { reference } = OrderReferenceParam.parse(request.params);
+      const { txHash } = CryptoTxRequest.parse(request.body ?? {});
+      const accountId = accountOf(request);
+      const order = await requireOwnOrder(ctx, accountId, reference);
+      const quote = await latestQuote(ctx.store.db, order.id);
+      if (quote === null) throw invalid('Choose a network and token first.');
+      const { reader } = gateway(quote.chainId);
+      const check = await fromNode(request, () => checkTransaction(ctx, reader, order, txHash));
+      const fresh = await requireOwnOrder(ctx, accountId, reference);
+      return { status: check.status, message: MESSAGES[check.status], order: await orderView(ctx, fresh) };
+    },
+  );
 }
