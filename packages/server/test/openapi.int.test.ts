@@ -53,7 +53,7 @@ describe('the API document generated from the schemas', () => {
       ctx: tc.ctx,
       config,
       logger: createLogger('silent'),
-      providers: { gateways: { stripe: null }, stripe },
+      providers: { gateways: { stripe: null, evm: null }, stripe },
       metricsToken: 'a-metrics-token',
     });
     await app.ready();
