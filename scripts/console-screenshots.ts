@@ -20,7 +20,7 @@ import { createCredentials } from '../packages/server/src/domain/credentials.ts'
 import { registerDevice } from '../packages/server/src/domain/devices.ts';
 import { enqueueMail } from '../packages/server/src/domain/mail/queue.ts';
 import { createOperator } from '../packages/server/src/domain/operators/operators.ts';
-import { totpCode } from '../packages/server/src/domain/operators/totp.ts';
+import { totpCode } from '../packages/server/src/domain/second-factor/totp.ts';
 import { recordOperatorPayment } from '../packages/server/src/domain/payments/manual.ts';
 import { storeEventOnce } from '../packages/server/src/domain/payments/provider-events.ts';
 import { grantSubscription } from '../packages/server/src/domain/subscriptions.ts';

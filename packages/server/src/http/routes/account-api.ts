@@ -5,12 +5,14 @@ import {
   DeleteAccountRequest,
   ForgotPasswordRequest,
   ResetPasswordRequest,
+  MailSentResponse,
+  Profile,
   TokenRequest,
   WEB_API_PATHS,
+  WebSuccess,
   webMessages,
-  type MailSentResponse,
-  type Profile,
 } from '@rotki-premium/protocol/web-api';
+import { z } from 'zod';
 import { deleteOwnAccount } from '../../domain/account-deletion.ts';
 import { exportAccountData } from '../../domain/account-export.ts';
 import type { Backups } from '../../domain/backups.ts';
@@ -20,6 +22,7 @@ import { confirmEmailChange, requestEmailChange } from '../../domain/email-chang
 import { changePassword, requestPasswordReset, resetPassword } from '../../domain/password-changes.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { resendVerificationMail, verifyEmail } from '../../domain/signup.ts';
+import { contentResponse, webRoute } from '../openapi/route-schema.ts';
 
 /** Form bodies are small. */
 const BODY_LIMIT = 16 * 1024;
@@ -62,13 +65,13 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
   const optional = { session: 'optional' as const };
   const required = { session: 'required' as const };
 
-  app.post(route(WEB_API_PATHS.verifyEmail), { bodyLimit: BODY_LIMIT, config: optional }, async (request) => {
+  app.post(route(WEB_API_PATHS.verifyEmail), { schema: webRoute({ summary: 'Confirm the e-mail address with the link\'s token', body: TokenRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: optional }, async (request) => {
     const { token } = TokenRequest.parse(request.body ?? {});
     await verifyEmail(ctx, token, request.webSession?.accountId ?? null);
     return success;
   });
 
-  app.post(route(WEB_API_PATHS.resendVerification), { config: required }, async (request, reply): Promise<MailSentResponse> => {
+  app.post(route(WEB_API_PATHS.resendVerification), { schema: webRoute({ summary: 'Send the address-confirmation link again', response: { 202: MailSentResponse } }), config: required }, async (request, reply): Promise<MailSentResponse> => {
     await resendVerificationMail(ctx, sessionOf(request).accountId);
     reply.code(202);
     return { message: 'A new link is on its way. It works once and expires in 48 hours.' };
@@ -76,7 +79,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
 
   app.post(
     route(WEB_API_PATHS.forgotPassword),
-    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
+    { schema: webRoute({ summary: 'Forgotten password: a reset link by e-mail (the same answer whether or not the account exists)', body: ForgotPasswordRequest, response: { 202: MailSentResponse } }), bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<MailSentResponse> => {
       const { login } = ForgotPasswordRequest.parse(request.body ?? {});
       await requestPasswordReset(ctx, login, request.ip);
@@ -87,7 +90,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
 
   app.post(
     route(WEB_API_PATHS.resetPassword),
-    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
+    { schema: webRoute({ summary: 'Set a new password with the reset link\'s token (every session ends)', body: ResetPasswordRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply) => {
       const body = ResetPasswordRequest.parse(request.body ?? {});
       await resetPassword(ctx, body.token, body.password, request.ip);
@@ -98,7 +101,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
     },
   );
 
-  app.post(route(WEB_API_PATHS.changePassword), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
+  app.post(route(WEB_API_PATHS.changePassword), { schema: webRoute({ summary: 'Change the password (the current one is asked; other sessions end)', body: ChangePasswordRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
     const body = ChangePasswordRequest.parse(request.body ?? {});
     const session = sessionOf(request);
     const keys = [`password:${session.accountId}`];
@@ -114,7 +117,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
 
   app.post(
     route(WEB_API_PATHS.changeEmail),
-    { bodyLimit: BODY_LIMIT, config: required },
+    { schema: webRoute({ summary: 'Change the e-mail address: a link to the new address confirms it', body: ChangeEmailRequest, response: { 202: MailSentResponse } }), bodyLimit: BODY_LIMIT, config: required },
     async (request, reply): Promise<MailSentResponse> => {
       const body = ChangeEmailRequest.parse(request.body ?? {});
       const session = sessionOf(request);
@@ -132,21 +135,21 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
     },
   );
 
-  app.post(route(WEB_API_PATHS.confirmEmail), { bodyLimit: BODY_LIMIT, config: optional }, async (request) => {
+  app.post(route(WEB_API_PATHS.confirmEmail), { schema: webRoute({ summary: 'Confirm a new e-mail address with the link\'s token', body: TokenRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: optional }, async (request) => {
     const { token } = TokenRequest.parse(request.body ?? {});
     await confirmEmailChange(ctx, token, request.webSession?.accountId ?? null);
     return success;
   });
 
-  app.get(route(WEB_API_PATHS.profile), { config: required }, async (request): Promise<Profile> => {
+  app.get(route(WEB_API_PATHS.profile), { schema: webRoute({ summary: 'Profile and billing details', response: { 200: Profile } }), config: required }, async (request): Promise<Profile> => {
     return getProfile(ctx, sessionOf(request).accountId);
   });
 
-  app.put(route(WEB_API_PATHS.profile), { bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<Profile> => {
+  app.put(route(WEB_API_PATHS.profile), { schema: webRoute({ summary: 'Change the profile and billing details', body: Profile, response: { 200: Profile } }), bodyLimit: BODY_LIMIT, config: required }, async (request): Promise<Profile> => {
     return updateProfile(ctx, sessionOf(request).accountId, request.body ?? {}, request.ip);
   });
 
-  app.post(route(WEB_API_PATHS.deleteAccount), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
+  app.post(route(WEB_API_PATHS.deleteAccount), { schema: webRoute({ summary: 'Delete the account and its backups (username typed, and the password or a code)', body: DeleteAccountRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
     const body = DeleteAccountRequest.parse(request.body ?? {});
     const { accountId } = sessionOf(request);
     const keys = [`password:${accountId}`];
@@ -161,7 +164,7 @@ export async function accountApiRoutes(app: FastifyInstance, options: AccountApi
     return success;
   });
 
-  app.get(route(WEB_API_PATHS.exportData), { config: required }, async (request, reply) => {
+  app.get(route(WEB_API_PATHS.exportData), { schema: webRoute({ summary: 'Everything kept about the account, as a JSON download', response: { 200: contentResponse('The account\'s data', 'application/json', z.record(z.string(), z.unknown())) } }), config: required }, async (request, reply) => {
     const session = sessionOf(request);
     const data = await exportAccountData(ctx, session.accountId, request.ip);
     reply.header('content-disposition', `attachment; filename="rotki-premium-${session.username}.json"`);

@@ -3,10 +3,11 @@ import {
   BackupVersionParam,
   DeleteBackupsBody,
   WEB_API_PATHS,
+  WebBackupVersion,
+  WebBackups,
   WebErrorCode,
-  type WebBackupVersion,
-  type WebBackups,
 } from '@rotki-premium/protocol/web-api';
+import { z } from 'zod';
 import { getAccount } from '../../domain/accounts.ts';
 import {
   deleteAllBackups,
@@ -20,7 +21,11 @@ import type { Backups } from '../../domain/backups.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { WebSession } from '../../domain/sessions.ts';
 import { currentSubscription } from '../../domain/subscriptions.ts';
+import { contentResponse, webRoute } from '../openapi/route-schema.ts';
 import { WebApiError } from '../plugins/session.ts';
+
+/** How many versions were deleted. */
+const BackupsDeleted = z.object({ success: z.literal(true), deleted: z.number().int() });
 
 export interface BackupWebApiOptions {
   backups: Backups;
@@ -59,7 +64,7 @@ export async function backupWebApiRoutes(app: FastifyInstance, options: BackupWe
   const required = { session: 'required' as const };
   const base = route(WEB_API_PATHS.backups);
 
-  app.get(base, { config: required }, async (request): Promise<WebBackups> => {
+  app.get(base, { schema: webRoute({ summary: 'The cloud backup: what the plan includes and the versions kept', response: { 200: WebBackups } }), config: required }, async (request): Promise<WebBackups> => {
     const { accountId } = sessionOf(request);
     const [subscription, versions] = await Promise.all([currentSubscription(ctx, accountId), listBackupVersions(ctx, accountId)]);
     const tier = subscription?.isActive === true ? subscription.tier : null;
@@ -72,12 +77,12 @@ export async function backupWebApiRoutes(app: FastifyInstance, options: BackupWe
     };
   });
 
-  app.post(`${base}:id/restore`, { config: required }, async (request): Promise<WebBackupVersion> => {
+  app.post(`${base}:id/restore`, { schema: webRoute({ summary: 'Make an earlier version the current backup', params: BackupVersionParam, response: { 200: WebBackupVersion } }), config: required }, async (request): Promise<WebBackupVersion> => {
     const { id } = BackupVersionParam.parse(request.params);
     return webVersion(await restoreBackupVersion(ctx, sessionOf(request).accountId, id));
   });
 
-  app.get(`${base}:id/download`, { config: required }, async (request, reply) => {
+  app.get(`${base}:id/download`, { schema: webRoute({ summary: 'Download one version (the encrypted file as rotki uploaded it)', params: BackupVersionParam, response: { 200: contentResponse('The encrypted backup', 'application/octet-stream') } }), config: required }, async (request, reply) => {
     const { id } = BackupVersionParam.parse(request.params);
     const row = await findBackupVersion(ctx, sessionOf(request).accountId, id);
     if (row === null) throw notFound('No backup version with this id: it may have been removed by a newer upload.');
@@ -92,7 +97,7 @@ export async function backupWebApiRoutes(app: FastifyInstance, options: BackupWe
       .send(stream);
   });
 
-  app.post(route(WEB_API_PATHS.deleteBackups), { bodyLimit: 4096, config: required }, async (request) => {
+  app.post(route(WEB_API_PATHS.deleteBackups), { schema: webRoute({ summary: 'Delete every backup version (the username typed to confirm)', body: DeleteBackupsBody, response: { 200: BackupsDeleted } }), bodyLimit: 4096, config: required }, async (request) => {
     const session = sessionOf(request);
     const body = DeleteBackupsBody.parse(request.body ?? {});
     const account = await getAccount(ctx, session.accountId);

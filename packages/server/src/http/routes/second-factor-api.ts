@@ -1,18 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AccountResponse,
   AddPasskeyRequest,
+  AddPasskeyResponse,
   CodeRequest,
   IdParam,
   PasskeyLoginRequest,
+  RecoveryCodesResponse,
   RemovePasskeyRequest,
+  SecurityResponse,
+  TotpSetupResponse,
   WEB_API_PATHS,
+  WebAuthnOptions,
   WebErrorCode,
-  type AccountResponse,
-  type AddPasskeyResponse,
-  type RecoveryCodesResponse,
-  type SecurityResponse,
-  type TotpSetupResponse,
+  WebSuccess,
 } from '@rotki-premium/protocol/web-api';
+import { z } from 'zod';
 import type { DomainContext } from '../../domain/context.ts';
 import { DomainError, notFound } from '../../domain/errors.ts';
 import { recoveryCodesLeft } from '../../domain/second-factor/recovery-codes.ts';
@@ -21,9 +24,13 @@ import { disableTotp, enableTotp, regenerateRecoveryCodes, startTotpEnrolment } 
 import { codeStep, passkeyStep, pendingAccount, type SignInOptions } from '../../domain/sign-in.ts';
 import { endOtherSessions, endSession, listSessions, type IssuedSession, type WebSession } from '../../domain/sessions.ts';
 import { getAccount } from '../../domain/accounts.ts';
+import { webRoute } from '../openapi/route-schema.ts';
 import { WebApiError } from '../plugins/session.ts';
 import type { AttemptLimiter } from './account-api.ts';
 import { browserOf } from './user-agent.ts';
+
+/** How many sessions ended. */
+const EndedSessions = z.object({ success: z.literal(true), ended: z.number().int() });
 
 /** The cookie naming a sign-in whose password was right and whose second factor is due. */
 export const PENDING_LOGIN_COOKIE = 'rp_pending';
@@ -91,7 +98,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.secondFactor),
-    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
+    { schema: webRoute({ summary: 'Sign-in, second step: an authenticator or recovery code', body: CodeRequest, response: { 200: AccountResponse } }), bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<AccountResponse> => {
       const { code } = CodeRequest.parse(request.body ?? {});
       const token = request.cookies[PENDING_LOGIN_COOKIE] ?? '';
@@ -113,7 +120,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.passkeyLoginOptions),
-    { onRequest: options.perAddress, config: { ...optional } },
+    { schema: webRoute({ summary: 'A passkey challenge (WebAuthn request options) for signing in', response: { 200: WebAuthnOptions } }), onRequest: options.perAddress, config: { ...optional } },
     async (request): Promise<object> => {
       const token = request.cookies[PENDING_LOGIN_COOKIE] ?? '';
       const accountId = token === '' ? null : await pendingAccount(ctx, token);
@@ -123,7 +130,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
 
   app.post(
     route(WEB_API_PATHS.passkeyLogin),
-    { bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
+    { schema: webRoute({ summary: 'Sign in with a passkey (alone, or as the second step)', body: PasskeyLoginRequest, response: { 200: AccountResponse } }), bodyLimit: BODY_LIMIT, onRequest: options.perAddress, config: { ...optional } },
     async (request, reply): Promise<AccountResponse> => {
       const { assertion } = PasskeyLoginRequest.parse(request.body ?? {});
       const token = request.cookies[PENDING_LOGIN_COOKIE];
@@ -133,7 +140,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     },
   );
 
-  app.get(route(WEB_API_PATHS.security), { config: required }, async (request): Promise<SecurityResponse> => {
+  app.get(route(WEB_API_PATHS.security), { schema: webRoute({ summary: 'The security section: authenticator, recovery codes left, passkeys, sessions', response: { 200: SecurityResponse } }), config: required }, async (request): Promise<SecurityResponse> => {
     const session = sessionOf(request);
     const [account, left, passkeys, sessions] = await Promise.all([
       getAccount(ctx, session.accountId),
@@ -161,7 +168,7 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     };
   });
 
-  app.post(route(WEB_API_PATHS.totpSetup), { config: required }, async (request): Promise<TotpSetupResponse> => {
+  app.post(route(WEB_API_PATHS.totpSetup), { schema: webRoute({ summary: 'Start setting up an authenticator app (its secret and QR code)', response: { 200: TotpSetupResponse } }), config: required }, async (request): Promise<TotpSetupResponse> => {
     return startTotpEnrolment(ctx, sessionOf(request).accountId);
   });
 
@@ -179,24 +186,24 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     }
   }
 
-  app.post(route(WEB_API_PATHS.totpEnable), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<RecoveryCodesResponse> => {
+  app.post(route(WEB_API_PATHS.totpEnable), { schema: webRoute({ summary: 'Turn the authenticator on with its first code (answers the recovery codes)', body: CodeRequest, response: { 200: RecoveryCodesResponse } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<RecoveryCodesResponse> => {
     return { recoveryCodes: await withCode(request, reply, (accountId, code) => enableTotp(ctx, accountId, code, request.ip)) };
   });
 
-  app.post(route(WEB_API_PATHS.totpDisable), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
+  app.post(route(WEB_API_PATHS.totpDisable), { schema: webRoute({ summary: 'Turn the authenticator off (a current code is asked)', body: CodeRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
     await withCode(request, reply, (accountId, code) => disableTotp(ctx, accountId, code, request.ip));
     return { success: true as const };
   });
 
-  app.post(route(WEB_API_PATHS.recoveryCodes), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<RecoveryCodesResponse> => {
+  app.post(route(WEB_API_PATHS.recoveryCodes), { schema: webRoute({ summary: 'New recovery codes; the old ones stop working (a current code is asked)', body: CodeRequest, response: { 200: RecoveryCodesResponse } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<RecoveryCodesResponse> => {
     return { recoveryCodes: await withCode(request, reply, (accountId, code) => regenerateRecoveryCodes(ctx, accountId, code, request.ip)) };
   });
 
-  app.post(route(WEB_API_PATHS.passkeyRegisterOptions), { config: required }, async (request): Promise<object> => {
+  app.post(route(WEB_API_PATHS.passkeyRegisterOptions), { schema: webRoute({ summary: 'A passkey challenge (WebAuthn creation options) for adding a passkey', response: { 200: WebAuthnOptions } }), config: required }, async (request): Promise<object> => {
     return passkeyRegistrationOptions(ctx, sessionOf(request).accountId);
   });
 
-  app.post(route(WEB_API_PATHS.passkeys), { bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<AddPasskeyResponse> => {
+  app.post(route(WEB_API_PATHS.passkeys), { schema: webRoute({ summary: 'Add a passkey (the first one also answers recovery codes)', body: AddPasskeyRequest, response: { 201: AddPasskeyResponse } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply): Promise<AddPasskeyResponse> => {
     const body = AddPasskeyRequest.parse(request.body ?? {});
     const added = await addPasskey(ctx, sessionOf(request).accountId, body.name, body.registration, request.ip);
     reply.code(201);
@@ -206,12 +213,12 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     };
   });
 
-  app.post(route(WEB_API_PATHS.passkeyConfirmOptions), { config: required }, async (request): Promise<object> => {
+  app.post(route(WEB_API_PATHS.passkeyConfirmOptions), { schema: webRoute({ summary: 'A passkey challenge (WebAuthn request options) for confirming a change with a passkey', response: { 200: WebAuthnOptions } }), config: required }, async (request): Promise<object> => {
     return passkeyLoginOptions(ctx, sessionOf(request).accountId);
   });
 
   /** Needs a current second factor (a passkey or a code); wrong ones count against the account's attempts. */
-  app.delete(`${route(WEB_API_PATHS.passkeys)}:id`, { bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
+  app.delete(`${route(WEB_API_PATHS.passkeys)}:id`, { schema: webRoute({ summary: 'Remove a passkey (confirmed with a passkey or a current code)', params: IdParam, body: RemovePasskeyRequest, response: { 200: WebSuccess } }), bodyLimit: BODY_LIMIT, config: required }, async (request, reply) => {
     const { id } = IdParam.parse(request.params);
     const proof = RemovePasskeyRequest.parse(request.body ?? {});
     const { accountId } = sessionOf(request);
@@ -226,14 +233,14 @@ export async function secondFactorApiRoutes(app: FastifyInstance, options: Secon
     return { success: true as const };
   });
 
-  app.delete(`${route(WEB_API_PATHS.sessions)}:id`, { config: required }, async (request) => {
+  app.delete(`${route(WEB_API_PATHS.sessions)}:id`, { schema: webRoute({ summary: 'End one of the account\'s sessions', params: IdParam, response: { 200: WebSuccess } }), config: required }, async (request) => {
     const { id } = IdParam.parse(request.params);
     const session = sessionOf(request);
     if (!(await endSession(ctx, session.accountId, id))) throw notFound('No such session');
     return { success: true as const };
   });
 
-  app.post(route(WEB_API_PATHS.endOtherSessions), { config: required }, async (request) => {
+  app.post(route(WEB_API_PATHS.endOtherSessions), { schema: webRoute({ summary: 'End every session but this one', response: { 200: EndedSessions } }), config: required }, async (request) => {
     const session = sessionOf(request);
     return { success: true as const, ended: await endOtherSessions(ctx, session.accountId, session.id) };
   });
