@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config/config.ts';
+import { stripeGateway } from '../src/domain/payments/stripe/client.ts';
 import { buildApp } from '../src/http/app.ts';
 import { DOCS_PATH, docsPagePolicy, type RegisteredRoute } from '../src/http/openapi/api-docs.ts';
 import { createLogger } from '../src/logger.ts';
@@ -48,7 +49,8 @@ describe('the API document generated from the schemas', () => {
     dir = mkdtempSync(join(tmpdir(), 'rotki-premium-openapi-'));
     // Every optional area on: Stripe's webhook and /metrics on the public port.
     const config = buildConfig({ dataDir: join(dir, 'data'), webDir: join(dir, 'web'), adminDir: join(dir, 'admin') });
-    const stripe = { client: new Stripe('sk_test_documentation', { telemetry: false }), webhookSecret: 'whsec_documentation' };
+    const client = new Stripe('sk_test_documentation', { telemetry: false });
+    const stripe = { client, gateway: stripeGateway(client, async () => null), webhookSecret: 'whsec_documentation' };
     app = await buildApp({
       ctx: tc.ctx,
       config,
