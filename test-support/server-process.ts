@@ -67,6 +67,8 @@ export interface StartOptions {
   databaseUrl?: string;
   env?: NodeJS.ProcessEnv;
   extraArgs?: string[];
+  /** Options for Node.js itself (e.g. `--cpu-prof` for a benchmark's profile). */
+  nodeArgs?: string[];
 }
 
 function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
@@ -97,7 +99,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ROTKI_PREMIUM_LOG_LEVEL: 'info',
     ...options.env,
   };
-  const child = spawn(process.execPath, [SERVER_BIN, 'start', '--host', '127.0.0.1', '--port', '0', ...(options.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_BIN, 'start', '--host', '127.0.0.1', '--port', '0', ...(options.extraArgs ?? [])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
