@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Subscriber } from '../test-support/server-process.ts';
-import { AppNotesPage, AppPremiumPage } from './pages/app-pages.ts';
+import { AppLoginPage, AppNotesPage, AppPremiumPage } from './pages/app-pages.ts';
 import { launchChromium } from './support/app-browser.ts';
 import { ensureAppUiBuilt, startAppProcess, type AppProcess } from './support/app-process.ts';
 import { startSite, type Site } from './support/site.ts';
@@ -22,11 +22,11 @@ describe('two machines that both edited offline', () => {
   let subscriber: Subscriber;
   const apps: AppProcess[] = [];
 
-  async function machine(name: string): Promise<AppProcess> {
+  async function machine(name: string, who: Subscriber = subscriber): Promise<AppProcess> {
     const app = await startAppProcess({ serverUrl: site.server.url, machineId: `e2e-sync-${name}-${process.pid}`, deviceName: name });
     apps.push(app);
     expect((await app.api('PUT', '/api/1/users', { name: 'alice', password: PASSWORD })).status).toBe(200);
-    const setup = await app.api('PATCH', '/api/1/users/alice', { premium_api_key: subscriber.apiKey, premium_api_secret: subscriber.apiSecret });
+    const setup = await app.api('PATCH', '/api/1/users/alice', { premium_api_key: who.apiKey, premium_api_secret: who.apiSecret });
     expect(setup.status, String(setup.json.message)).toBe(200);
     return app;
   }
@@ -112,5 +112,64 @@ describe('two machines that both edited offline', () => {
     await notes.open();
     await notes.titles.filter({ hasText: 'desktop edit' }).waitFor();
     expect((await notes.titles.allTextContents()).map((t) => t.trim())).toEqual(['shared', 'desktop edit']);
+  });
+
+  describe('a new machine', () => {
+    let other: Subscriber;
+    let office: AppProcess;
+    let fresh: AppProcess;
+
+    beforeAll(async () => {
+      other = await site.domain.createSubscriber('Basic');
+      office = await machine('Office PC', other);
+      await note(office, 'from the office');
+      await sync(office, 'upload');
+      fresh = await machine('New laptop', other);
+    }, 120_000);
+
+    async function offered(page: Page): Promise<void> {
+      await page.goto('about:blank');
+      await page.goto(`${fresh.url}/#/premium`);
+      await page.getByTestId('restore-offer').waitFor();
+    }
+
+    it('is offered the server backup with who uploaded it, and Restore brings that data', { timeout: 120_000 }, async () => {
+      await checkPageState(widths, 'sync: restore offer on a new device', offered);
+      const page = widths.all[1]!.page;
+      expect((await page.getByTestId('restore-offer-device').textContent())?.trim()).toBe('Office PC (Linux)');
+      await page.getByTestId('restore-offer-restore').click();
+      await page.getByTestId('restore-offer').waitFor({ state: 'hidden' });
+      const notes = new AppNotesPage(page);
+      await notes.open();
+      await notes.titles.filter({ hasText: 'from the office' }).waitFor();
+      await page.getByTestId('sync-status').filter({ hasText: /^Downloaded (just now|\d+ seconds? ago)$/ }).waitFor();
+    });
+
+    it('at login, a newer backup is asked about naming the device; leaving the dialog keeps the local data and says so', { timeout: 120_000 }, async () => {
+      expect((await fresh.api('PUT', '/api/1/settings', { settings: { premium_should_sync: true } })).status).toBe(200);
+      expect((await fresh.api('PATCH', '/api/1/users/alice', { action: 'logout' })).status).toBe(200);
+      // The office's next change is at least a second later than the switch (whole seconds on both sides).
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await note(office, 'office, later');
+      await sync(office, 'upload');
+
+      const asked = async (page: Page) => {
+        const login = new AppLoginPage(page);
+        await page.goto('about:blank');
+        await login.open(fresh.url);
+        await login.signIn('alice', PASSWORD);
+        await login.syncQuestion.waitFor();
+      };
+      await checkPageState(widths, 'login: the server has a newer backup', asked);
+      const page = widths.all[1]!.page;
+      expect((await page.getByTestId('sync-question-device').textContent())?.trim()).toBe('Office PC (Linux)');
+      expect(await page.getByTestId('sync-question-uploaded').textContent()).toMatch(/\d{1,2}:\d\d:\d\d.*\((just now|\d+ (seconds?|minutes?) ago)\)/);
+      await page.keyboard.press('Escape');
+      await page.getByRole('status').filter({ hasText: "Kept this computer's data" }).first().waitFor();
+      const notes = new AppNotesPage(page);
+      await notes.open();
+      expect((await notes.titles.allTextContents()).map((t) => t.trim())).toEqual(['from the office']);
+      await page.getByTestId('sync-status').filter({ hasText: 'newer backup on the server from Office PC (Linux)' }).waitFor();
+    });
   });
 });

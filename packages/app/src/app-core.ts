@@ -1,24 +1,37 @@
 import { rmSync, statSync } from 'node:fs';
 import { fetchUnlocks } from '@rotki-premium/client';
-import type { LastDataMetadata } from '@rotki-premium/protocol';
+import type { BackupHistory } from '@rotki-premium/protocol';
 import type { AppConfig } from './config.ts';
 import { AppError, texts } from './errors.ts';
 import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } from './local/settings.ts';
 import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
 import { reshapeCapabilities, type CapabilitiesView } from './premium/capabilities.ts';
 import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
+import { readSyncBase } from './sync/sync-base.ts';
 import { SyncService, type SyncOutcome, type SyncProgress, type UploadOptions } from './sync/sync-service.ts';
+import type { SyncStatusView } from './sync/sync-status.ts';
 
 /** The answer to `sync_approval`: ask (default), pull the remote backup, or keep the local data. */
 export type SyncApproval = 'unknown' | 'yes' | 'no';
 
-/** Login stops to ask: the remote backup is newer than the local data (HTTP 300 in the local API). */
+/**
+ * Login stops to ask: the server holds a backup this device has not synced,
+ * changed after the local data (HTTP 300 in the local API). The sizes are
+ * rotki's fields; they cannot be compared (a database file against a
+ * compressed, encrypted blob), so the UI does not show them.
+ */
 export class SyncApprovalNeeded extends Error {
   readonly payload: {
     local_last_modified: number;
     remote_last_modified: number;
     local_size: number;
     remote_size: number;
+    /** Unix seconds: when the server's backup was uploaded. */
+    remote_upload_ts: number;
+    /** "Work laptop (Linux)"; null when the server does not say. */
+    remote_uploaded_by: string | null;
+    /** Unix seconds of this device's last sync; 0 when never. */
+    local_last_synced: number;
   };
 
   constructor(payload: SyncApprovalNeeded['payload']) {
@@ -204,15 +217,21 @@ export class AppCore {
     try {
       if (session.premium.hasCredentials) await session.premium.check('login');
       const settings = readSettings(user.db);
+      if (session.premium.active) await session.sync.refreshRemote();
+      const remote = session.sync.remote.backup;
+      const base = readSyncBase(user.db);
       if (session.premium.active && settings.premium_should_sync && approval !== 'no') {
-        const remote = await this.#remoteMetadata(session);
-        if (remote !== null && settings.last_write_ts < remote.last_modify_ts) {
+        // Nothing to ask when this device already has the server's backup (whatever the clocks say).
+        if (remote !== null && remote.data_hash !== base.hash && settings.last_write_ts < remote.last_modify_ts) {
           if (approval === 'unknown') {
             throw new SyncApprovalNeeded({
               local_last_modified: settings.last_write_ts,
               remote_last_modified: remote.last_modify_ts,
               local_size: statSync(userDbPath(this.config.dataDir, name)).size,
               remote_size: remote.data_size,
+              remote_upload_ts: remote.upload_ts,
+              remote_uploaded_by: remote.uploaded_by,
+              local_last_synced: base.syncedAt,
             });
           }
           try {
@@ -236,15 +255,6 @@ export class AppCore {
     return { settings: readSettings(user.db), premium: session.premium.status(), sync };
   }
 
-  /** The remote metadata, or null when it cannot be read (then nothing is pulled, as in rotki). */
-  async #remoteMetadata(session: Session): Promise<LastDataMetadata | null> {
-    try {
-      return (await session.premium.client?.metadata()) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
   logout(name?: string): Promise<void> {
     return this.#exclusive(() => this.#logout(name));
   }
@@ -263,6 +273,8 @@ export class AppCore {
     try {
       const status = await session.premium.setup(apiKey, apiSecret);
       this.#lastPeriodicCheck = this.#now();
+      // A new device learns at once whether the server has a backup to offer.
+      await session.sync.refreshRemote();
       this.#logPremium('setup', status);
       return status;
     } catch (error) {
@@ -285,6 +297,25 @@ export class AppCore {
   premiumStatus(): PremiumStatus & { sync: SyncProgress | null; last_sync: SyncOutcome | null } {
     const session = this.#requireSession();
     return { ...session.premium.status(), sync: session.sync.progress, last_sync: session.sync.lastOutcome };
+  }
+
+  /** `GET /api/1/premium/sync`: the sync state; `refresh` looks at the server first (else only when never looked). */
+  async syncStatus(refresh = false): Promise<SyncStatusView> {
+    const session = this.#requireSession();
+    if (refresh || session.sync.remote.checkedAt === 0) await session.sync.refreshRemote();
+    return session.sync.status();
+  }
+
+  /** The server's backup versions with who uploaded each (our server's signed history call). */
+  async backupHistory(): Promise<BackupHistory> {
+    const session = this.#requireSession();
+    const client = session.premium.client;
+    if (client === null) throw new AppError('premium_not_set_up', session.premium.status().message ?? texts.premiumNotSetUp());
+    try {
+      return await client.backupHistory();
+    } catch (error) {
+      throw session.premium.explain(error);
+    }
   }
 
   async checkPremium(trigger: CheckTrigger = 'manual'): Promise<PremiumStatus> {
@@ -358,6 +389,7 @@ export class AppCore {
     if (session.premium.hasCredentials && now - this.#lastPeriodicCheck >= this.config.checkIntervalMs) {
       this.#lastPeriodicCheck = now;
       this.#logPremium('hourly check', await session.premium.check('periodic'));
+      await session.sync.refreshRemote();
     }
     const upload = await session.sync.maybeAutoUpload();
     if (upload !== null) this.#log(`[${session.user.name}] automatic upload: ${upload.message}`);

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { AppCore } from './app-core.ts';
 import { SecretInput } from './cli/secret-input.ts';
+import { addSyncCommands } from './cli/sync-commands.ts';
 import { buildConfig, DEFAULT_PORT, ENV, type AppConfig } from './config.ts';
 import { AppError, type AppErrorKind } from './errors.ts';
 import type { PremiumStatus } from './premium/premium-session.ts';
@@ -275,37 +276,7 @@ export function buildProgram(): Command {
       });
     });
 
-  const sync = program.command('sync').description('upload or download the encrypted backup of a user');
-  for (const action of ['upload', 'download'] as const) {
-    const command = sync.command(action).requiredOption('--user <name>', 'local user name');
-    if (action === 'upload') {
-      command
-        .option('--force', "replace the server's backup even when another device uploaded since this one synced")
-        .option('--yes', 'confirm --force: the backup on the server is replaced with this device\'s data');
-    }
-    command.action(async (options: UserOption & { force?: boolean; yes?: boolean }, command: Command) => {
-      if (options.force === true && options.yes !== true) {
-        throw new UsageError(
-          "--force replaces the backup on the server with this device's data; changes another device uploaded are lost. Add --yes to confirm.",
-        );
-      }
-      await withUser(command, options.user, async (core) => {
-        if (!core.premiumStatus().premium_active) {
-          const status = core.premiumStatus();
-          throw new AppError(status.reason ?? 'premium_not_set_up', status.message ?? 'rotki Premium is not active for this user');
-        }
-        const reporter = progressReporter();
-        try {
-          const outcome = await core.sync(action, (p) => reporter.update(p), { force: options.force === true });
-          reporter.stop();
-          print(command, outcome.message, outcome);
-        } catch (error) {
-          reporter.stop();
-          throw error;
-        }
-      });
-    });
-  }
+  addSyncCommands(program, { withUser, print, progressReporter, usageError: (message) => new UsageError(message) });
   return program;
 }
 

@@ -23,19 +23,19 @@ function current(overrides: Partial<BackupCurrent> = {}): BackupCurrent {
 describe('the sync base', () => {
   it('is empty for data that never synced, and every write after a sync is pending', () => {
     const db = openUserDb(':memory:', { create: true });
-    expect(readSyncBase(db)).toEqual({ hash: '', writeTs: 0, syncedAt: 0 });
+    expect(readSyncBase(db)).toEqual({ hash: '', writeTs: 0, syncedAt: 0, action: null });
     expect(hasPendingChanges(db)).toBe(false);
     touchLastWrite(db, NOW - 50);
     expect(hasPendingChanges(db)).toBe(true);
 
-    recordSyncBase(db, 'hash-1', NOW);
-    expect(readSyncBase(db)).toEqual({ hash: 'hash-1', writeTs: NOW - 50, syncedAt: NOW });
+    recordSyncBase(db, 'download', 'hash-1', NOW);
+    expect(readSyncBase(db)).toEqual({ hash: 'hash-1', writeTs: NOW - 50, syncedAt: NOW, action: 'download' });
     expect(hasPendingChanges(db)).toBe(false);
     touchLastWrite(db, NOW + 1);
     expect(hasPendingChanges(db)).toBe(true);
 
     // An upload records the write time it exported: a write during the upload stays pending.
-    recordSyncBase(db, 'hash-2', NOW + 5, NOW);
+    recordSyncBase(db, 'upload', 'hash-2', NOW + 5, NOW);
     expect(hasPendingChanges(db)).toBe(true);
     db.close();
   });

@@ -1,4 +1,5 @@
 import {
+  BackupHistory,
   DeviceList,
   ENDPOINTS,
   LastDataMetadata,
@@ -142,6 +143,15 @@ export class PremiumClient {
   async metadata(): Promise<LastDataMetadata> {
     const response = expect(await sendSigned(this.#connection, ENDPOINTS.lastDataMetadata), 200);
     return parseResponse(response, LastDataMetadata);
+  }
+
+  /**
+   * The current backup and the earlier versions the plan keeps, newest first,
+   * each with who uploaded it (our server only; the rotki app has no such call).
+   */
+  async backupHistory(): Promise<BackupHistory> {
+    const response = expect(await sendSigned(this.#connection, ENDPOINTS.backupHistory), 200);
+    return parseResponse(response, BackupHistory);
   }
 
   /** The account's devices and the plan's device limit. */

@@ -61,6 +61,8 @@ export const ENDPOINTS = {
     'base_hash',
     'nonce',
   ]),
+  /** Our app only (issue 9): the current backup and the versions kept, with who uploaded each. */
+  backupHistory: endpoint('GET', '/nest/1', 'backup/history', 'backup/history', 'query', ['nonce']),
 } as const satisfies Record<string, PremiumEndpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

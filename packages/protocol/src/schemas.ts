@@ -76,6 +76,18 @@ export const BackupCurrent = LastDataMetadata.extend({
 });
 export type BackupCurrent = z.infer<typeof BackupCurrent>;
 
+/** One stored version: the current backup (`current`) or one it replaced. */
+export const BackupHistoryVersion = BackupCurrent.extend({ current: z.boolean() });
+export type BackupHistoryVersion = z.infer<typeof BackupHistoryVersion>;
+
+/**
+ * `GET /nest/1/backup/history` (our app only): the current backup first, then
+ * the versions it replaced, newest first; `versions_kept` is the plan's count
+ * (the current one included).
+ */
+export const BackupHistory = z.object({ versions: z.array(BackupHistoryVersion), versions_kept: z.number().int() });
+export type BackupHistory = z.infer<typeof BackupHistory>;
+
 export const CAPABILITY_FLAGS = [
   'eth_staking_view',
   'graphs_view',

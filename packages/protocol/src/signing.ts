@@ -13,11 +13,13 @@ export const SIGN_METHODS = [
   'limits',
   'backup',
   'backup/range',
+  // Our app only (issue 9): the rotki app never calls it.
+  'backup/history',
 ] as const;
 export type SignMethod = (typeof SIGN_METHODS)[number];
 
 /** Methods whose message carries the hex digest; the others carry the raw 32 bytes. */
-const HEX_DIGEST_METHODS: ReadonlySet<SignMethod> = new Set(['devices', 'limits', 'backup', 'backup/range']);
+const HEX_DIGEST_METHODS: ReadonlySet<SignMethod> = new Set(['devices', 'limits', 'backup', 'backup/range', 'backup/history']);
 
 export type DigestFamily = 'hex' | 'raw';
 

@@ -18,11 +18,14 @@ export interface SyncBase {
   writeTs: number;
   /** Unix seconds of the sync; 0 when never. */
   syncedAt: number;
+  /** How it was synced; null when never. */
+  action: 'upload' | 'download' | null;
 }
 
 const HASH = 'sync_base_hash';
 const WRITE_TS = 'sync_base_write_ts';
 const SYNCED_AT = 'sync_base_synced_at';
+const ACTION = 'sync_base_action';
 
 function whole(text: string | null): number {
   const value = Number(text ?? '0');
@@ -30,7 +33,13 @@ function whole(text: string | null): number {
 }
 
 export function readSyncBase(db: UserDb): SyncBase {
-  return { hash: getCache(db, HASH) ?? '', writeTs: whole(getCache(db, WRITE_TS)), syncedAt: whole(getCache(db, SYNCED_AT)) };
+  const action = getCache(db, ACTION);
+  return {
+    hash: getCache(db, HASH) ?? '',
+    writeTs: whole(getCache(db, WRITE_TS)),
+    syncedAt: whole(getCache(db, SYNCED_AT)),
+    action: action === 'upload' || action === 'download' ? action : null,
+  };
 }
 
 /**
@@ -38,12 +47,19 @@ export function readSyncBase(db: UserDb): SyncBase {
  * server backup `hash`, after an upload (the `last_write_ts` that was
  * exported) or a download.
  */
-export function recordSyncBase(db: UserDb, hash: string, nowSeconds: number, writeTs = readSettings(db).last_write_ts): SyncBase {
-  const base = { hash, writeTs, syncedAt: nowSeconds };
+export function recordSyncBase(
+  db: UserDb,
+  action: 'upload' | 'download',
+  hash: string,
+  nowSeconds: number,
+  writeTs = readSettings(db).last_write_ts,
+): SyncBase {
+  const base = { hash, writeTs, syncedAt: nowSeconds, action };
   db.transaction(() => {
     setCache(db, HASH, base.hash);
     setCache(db, WRITE_TS, String(base.writeTs));
     setCache(db, SYNCED_AT, String(base.syncedAt));
+    setCache(db, ACTION, action);
   })();
   return base;
 }
@@ -51,4 +67,10 @@ export function recordSyncBase(db: UserDb, hash: string, nowSeconds: number, wri
 /** Local changes written since the last sync (or any data at all when it never synced). */
 export function hasPendingChanges(db: UserDb, base: SyncBase = readSyncBase(db)): boolean {
   return readSettings(db).last_write_ts > base.writeTs;
+}
+
+/** No accounts and no notes: nothing a restore would replace. */
+export function isLocalDataEmpty(db: UserDb): boolean {
+  const row = db.prepare('SELECT (SELECT COUNT(*) FROM accounts) + (SELECT COUNT(*) FROM notes) AS n').get() as { n: number };
+  return row.n === 0;
 }

@@ -7,7 +7,9 @@ import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
 import { userDir, type OpenUser } from '../local/user-store.ts';
 import type { PremiumSession } from '../premium/premium-session.ts';
 import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
+import { fetchRemoteBackup } from './remote-backup.ts';
 import { readSyncBase, recordSyncBase } from './sync-base.ts';
+import { UNKNOWN_REMOTE, syncStatusView, type RemoteKnowledge, type SyncStatusView } from './sync-status.ts';
 import { downloadBlob, uploadBlob } from './transfer.ts';
 import { formatBytes, plural } from '@rotki-premium/protocol/wording';
 
@@ -66,6 +68,7 @@ export class SyncService {
   #running: Promise<SyncOutcome> | null = null;
   #progress: SyncProgress | null = null;
   #lastOutcome: SyncOutcome | null = null;
+  #remote: RemoteKnowledge = UNKNOWN_REMOTE;
   #closed = false;
 
   constructor(user: OpenUser, premium: PremiumSession, options: SyncOptions) {
@@ -86,6 +89,35 @@ export class SyncService {
     return Math.floor(this.#options.now() / 1000);
   }
 
+  /** The server's current backup as last seen (`refreshRemote` looks again). */
+  get remote(): RemoteKnowledge {
+    return this.#remote;
+  }
+
+  /** Looks at the server's current backup (with who uploaded it); a failure is kept as `error`, not thrown. */
+  async refreshRemote(): Promise<RemoteKnowledge> {
+    const client = this.#premium.client;
+    if (client === null) {
+      this.#remote = UNKNOWN_REMOTE;
+      return this.#remote;
+    }
+    try {
+      this.#remote = { backup: await fetchRemoteBackup(client), checkedAt: this.#nowSeconds(), error: null };
+    } catch (error) {
+      this.#remote = { ...this.#remote, error: this.#premium.explain(error).message };
+    }
+    return this.#remote;
+  }
+
+  status(): SyncStatusView {
+    return syncStatusView(this.#user.db, this.#remote);
+  }
+
+  /** After a transfer: look again, so the status shows the server as it is now (a failure only leaves it older). */
+  async #afterTransfer(): Promise<void> {
+    await this.refreshRemote().catch(() => undefined);
+  }
+
   /** Waits for a running transfer to end. */
   async idle(): Promise<void> {
     await this.#running?.catch(() => {});
@@ -102,9 +134,14 @@ export class SyncService {
       try {
         const outcome = await work();
         this.#lastOutcome = outcome;
+        if (outcome.result) await this.#afterTransfer();
         return outcome;
       } catch (error) {
         const failure = error instanceof AppError ? error : this.#premium.explain(error);
+        if (failure.kind === 'sync_conflict' && failure.details.current !== undefined) {
+          const current = failure.details.current;
+          this.#remote = { backup: current.data_hash === '' ? null : current, checkedAt: this.#nowSeconds(), error: null };
+        }
         this.#premium.noteFailure(failure);
         this.#lastOutcome = { action, result: false, message: failure.message, finished_at: this.#nowSeconds() };
         throw failure;
@@ -170,7 +207,7 @@ export class SyncService {
       nowSeconds: this.#nowSeconds(),
       dir: userDir(this.#user.dataDir, this.#user.name),
     });
-    recordSyncBase(this.#user.db, hash, this.#nowSeconds(), lastModifyTs);
+    recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), lastModifyTs);
     return {
       action: 'upload',
       result: true,
@@ -199,7 +236,7 @@ export class SyncService {
       this.#report({ ...base, phase: 'replacing', bytes: blob.length, total_bytes: blob.length }, onProgress);
       const keep = loadCredentials(this.#user.db, this.#user.key);
       const kept = await replaceDatabase(this.#user, sqlite, keep, this.#options.now());
-      recordSyncBase(this.#user.db, downloaded.hash, this.#nowSeconds());
+      recordSyncBase(this.#user.db, 'download', downloaded.hash, this.#nowSeconds());
       return {
         action: 'download',
         result: true,

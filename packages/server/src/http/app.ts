@@ -19,6 +19,7 @@ import type { InstanceTelemetry } from '../domain/system/telemetry.ts';
 import { adminApiRoutes } from './routes/admin-api/index.ts';
 import { adminSiteRoutes } from './routes/admin-site.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
+import { backupHistoryApiRoutes } from './routes/backup-history-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
@@ -115,6 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     backupMetadata: options.backupMetadata ?? ((accountId) => backupMetadata(ownBackups, accountId)),
   });
   await app.register(backupApiRoutes, { backups, metrics });
+  await app.register(backupHistoryApiRoutes, { ctx });
 
   const providers = options.providers ?? (await openPaymentProviders(ctx));
   await app.register(webApiRoutes, {

@@ -6,6 +6,7 @@ import { ok } from '../envelope.ts';
 
 /** `force` (our app only): replace the server backup even when another device uploaded since this one synced. */
 const SyncBody = z.object({ action: z.enum(['upload', 'download']), force: z.boolean().default(false) });
+const SyncStatusQuery = z.object({ refresh: z.enum(['true', 'false']).optional() });
 const RenameBody = z.object({ device_identifier: DeviceIdentifier, device_name: DeviceName });
 const DeleteBody = z.object({ device_identifier: DeviceIdentifier });
 
@@ -31,6 +32,12 @@ export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppC
     const { action, force } = SyncBody.parse(request.body);
     const outcome = await core.sync(action, () => {}, { force });
     return ok(outcome.result, outcome.message);
+  });
+
+  /** The sync state; `?refresh=true` looks at the server's backup first. */
+  app.get('/api/1/premium/sync', async (request) => {
+    const { refresh } = SyncStatusQuery.parse(request.query);
+    return ok(await core.syncStatus(refresh === 'true'));
   });
 
   app.get('/api/1/premium/devices', async () => ok(await core.listDevices()));

@@ -1,4 +1,4 @@
-import { Device, DeviceList as ProtocolDeviceList } from '@rotki-premium/protocol/schemas';
+import { BackupCurrent, Device, DeviceList as ProtocolDeviceList } from '@rotki-premium/protocol/schemas';
 import { z } from 'zod';
 
 /** The local API's answers, as this UI reads them. A schema and its type share a name. */
@@ -57,11 +57,15 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** The login question. The sizes are rotki's fields; they cannot be compared (a database against a compressed, encrypted blob), so they are not shown. */
 export const SyncQuestion = z.object({
   local_last_modified: z.number(),
   remote_last_modified: z.number(),
   local_size: z.number(),
   remote_size: z.number(),
+  remote_upload_ts: z.number().optional(),
+  remote_uploaded_by: z.string().nullable().optional(),
+  local_last_synced: z.number().optional(),
 });
 export type SyncQuestion = z.infer<typeof SyncQuestion>;
 
@@ -80,3 +84,18 @@ export const DeviceLimitDetails = z.object({
   devices_url: z.string(),
 });
 export type DeviceLimitDetails = z.infer<typeof DeviceLimitDetails>;
+
+/** `GET /api/1/premium/sync`: the sync state of this device against the server's backup. */
+export const SyncStatus = z.object({
+  last_synced_at: z.number(),
+  last_sync_action: z.enum(['upload', 'download']).nullable(),
+  pending_changes: z.boolean(),
+  local_empty: z.boolean(),
+  auto_sync: z.boolean(),
+  remote: BackupCurrent.nullable(),
+  remote_checked_at: z.number(),
+  remote_error: z.string().nullable(),
+  stale: z.boolean(),
+  restore_offer: z.boolean(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;

@@ -1,9 +1,11 @@
 import { ref } from 'vue';
 import { z } from 'zod';
 import { callApi } from '../core/use-local-api.ts';
-import { DeviceList, PremiumStatus, Settings } from '../core/schemas.ts';
+import { DeviceList, PremiumStatus, Settings, SyncStatus } from '../core/schemas.ts';
 
 const status = ref<PremiumStatus | null>(null);
+/** This device against the server's backup: last sync, pending changes, stale, the restore offer. */
+const syncStatus = ref<SyncStatus | null>(null);
 const settings = ref<Settings | null>(null);
 /** The message the Setup form shows now, so the page does not repeat it in its own banner. */
 const setupError = ref('');
@@ -13,6 +15,17 @@ export function usePremium() {
   async function refresh(): Promise<PremiumStatus> {
     const { result } = await callApi('GET', '/api/1/premium/status', PremiumStatus);
     status.value = result;
+    return result;
+  }
+
+  /** `refresh` asks the server first; without it the backend's last look is used. Null while premium is off. */
+  async function loadSyncStatus(refresh = false): Promise<SyncStatus | null> {
+    if (status.value?.premium_active !== true) {
+      syncStatus.value = null;
+      return null;
+    }
+    const { result } = await callApi('GET', `/api/1/premium/sync${refresh ? '?refresh=true' : ''}`, SyncStatus);
+    syncStatus.value = result;
     return result;
   }
 
@@ -30,6 +43,7 @@ export function usePremium() {
       });
     } finally {
       await refresh();
+      await loadSyncStatus().catch(() => null);
     }
   }
 
@@ -75,15 +89,17 @@ export function usePremium() {
     } finally {
       await refresh();
       await loadSettings();
+      await loadSyncStatus().catch(() => null);
     }
   }
 
   function reset(): void {
     status.value = null;
     settings.value = null;
+    syncStatus.value = null;
     setupError.value = '';
   }
 
-  return { status, settings, setupError, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
+  return { status, settings, syncStatus, loadSyncStatus, setupError, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
 }
 
