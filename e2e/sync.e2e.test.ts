@@ -171,5 +171,25 @@ describe('two machines that both edited offline', () => {
       expect((await notes.titles.allTextContents()).map((t) => t.trim())).toEqual(['from the office']);
       await page.getByTestId('sync-status').filter({ hasText: 'newer backup on the server from Office PC (Linux)' }).waitFor();
     });
+
+    it('a download over local changes that were not uploaded says so and needs the "I understand" box', { timeout: 120_000 }, async () => {
+      await note(fresh, 'not uploaded');
+      const asked = async (page: Page) => {
+        await page.goto('about:blank');
+        await page.goto(`${fresh.url}/#/premium`);
+        await new AppPremiumPage(page).activeBanner.waitFor();
+        await page.getByTestId('sync-status').filter({ hasText: 'local changes not uploaded' }).waitFor();
+        await page.getByTestId('sync-menu').click();
+        await page.getByTestId('sync-download').click();
+        await page.getByTestId('sync-download-loss').waitFor();
+      };
+      await checkPageState(widths, 'sync: download over local changes', asked);
+      const page = widths.all[1]!.page;
+      const confirm = page.getByTestId('confirm-dialog-confirm');
+      expect(await confirm.isDisabled()).toBe(true);
+      await page.getByTestId('sync-download-understand').check();
+      await confirm.click();
+      await page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' }).waitFor();
+    });
   });
 });
