@@ -10,51 +10,15 @@ import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from '.
 import { fetchRemoteBackup } from './remote-backup.ts';
 import { readSyncBase, recordSyncBase } from './sync-base.ts';
 import { UNKNOWN_REMOTE, syncStatusView, type RemoteKnowledge, type SyncStatusView } from './sync-status.ts';
+import type { SyncOptions, SyncOutcome, SyncProgress, UploadOptions } from './sync-types.ts';
 import { downloadBlob, uploadBlob } from './transfer.ts';
 import { formatBytes, plural } from '@rotki-premium/protocol/wording';
 
-export type SyncPhase = 'exporting' | 'encrypting' | 'uploading' | 'downloading' | 'decrypting' | 'replacing';
-
-/** Where a running upload or download is, for the UI and the CLI progress bar. */
-export interface SyncProgress {
-  action: 'upload' | 'download';
-  phase: SyncPhase;
-  /** 1-based chunk being sent; 0 before the first. */
-  chunk: number;
-  total_chunks: number;
-  bytes: number;
-  total_bytes: number;
-}
-
-export interface SyncOutcome {
-  action: 'upload' | 'download';
-  /** rotki's `result`: false when nothing was transferred (no backup, not allowed, skipped). */
-  result: boolean;
-  message: string;
-  /** Unix seconds. */
-  finished_at: number;
-  bytes?: number;
-  chunks?: number;
-  /** Where the replaced database was kept (download). */
-  kept_backup?: string;
-}
+export type { SyncOptions, SyncOutcome, SyncPhase, SyncProgress, UploadOptions } from './sync-types.ts';
 
 type Connection = PremiumClient['connection'];
 
 const LAST_UPLOAD_ATTEMPT = 'last_data_upload_ts';
-
-export interface UploadOptions {
-  /**
-   * Replace the server backup even when it is not the one this data was
-   * last synced from. Only with the user's explicit consent.
-   */
-  force?: boolean;
-}
-
-export interface SyncOptions {
-  now: () => number;
-  uploadIntervalMs: number;
-}
 
 /**
  * Upload and download of the user's database (PROTOCOL.md §5.5): export →
