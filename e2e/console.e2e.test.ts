@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { messages } from '@rotki-premium/protocol';
@@ -9,8 +10,11 @@ import { findAccountByUsername } from '../packages/server/src/domain/accounts.ts
 import { totpCode } from '../packages/server/src/domain/second-factor/totp.ts';
 import { expireSubscription } from '../packages/server/src/domain/subscriptions.ts';
 import { enqueueMail } from '../packages/server/src/domain/mail/queue.ts';
+import { recordOperatorPayment } from '../packages/server/src/domain/payments/manual.ts';
+import { enableTotp, startTotpEnrolment } from '../packages/server/src/domain/second-factor/subscriber-totp.ts';
 import { storeEventOnce } from '../packages/server/src/domain/payments/provider-events.ts';
 import { ADMIN_CSP } from '../packages/server/src/http/routes/admin-site.ts';
+import { uploadAsRotki } from '../packages/server/test/support/backup-wire.ts';
 import { call, ENDPOINTS } from '../packages/server/test/support/rotki-app.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser.ts';
 import { startSite, type Site } from './support/site.ts';
@@ -175,6 +179,75 @@ describe('the operator console in Chromium', () => {
     await desktop.getByTestId('action-notice').waitFor();
     expect(await mail.textContent()).toContain('pending');
   });
+
+  it('records a refund, and sends a password reset, resets two-factor, deletes the backups and the account, each confirmed in a dialog', async () => {
+    const url = site.server.url;
+    const { ctx } = site.domain;
+    const who = await site.domain.createSubscriber('Basic');
+    const account = (await findAccountByUsername(ctx, who.username))!;
+    await recordOperatorPayment(ctx, { accountId: account.id, amountMinor: 12_000, reference: `e2e-bank-${Date.now()}`, tierName: 'Basic', period: 'yearly' });
+    const { secret } = await startTotpEnrolment(ctx, account.id);
+    await enableTotp(ctx, account.id, totpCode(secret, Date.now()), null);
+    expect((await uploadAsRotki(url, who, randomBytes(2048), { chunkSize: 2048 })).at(-1)?.status).toBe(200);
+    const customerPage = `${url}/admin/customers/${account.id}`;
+    const desktop = widths.all[1]!.page;
+    const confirm = async (notice: string) => {
+      await desktop.getByRole('dialog').getByTestId('confirm-dialog-confirm').click();
+      await desktop.getByTestId('action-notice').filter({ hasText: notice }).waitFor();
+    };
+
+    await checkPageState(widths, 'console: refund dialog', async (page) => {
+      await page.goto(customerPage);
+      await page.getByLabel('Payment to refund').selectOption({ index: 1 });
+      await page.getByLabel('Amount refunded').fill('30');
+      await page.getByLabel('Reason for the refund').fill('Price error on the invoice');
+      await page.getByRole('button', { name: 'Record refund' }).click();
+      await page.getByRole('dialog').waitFor();
+    });
+    await confirm('Refund of');
+    const refunds = desktop.getByTestId('customer-refunds');
+    expect(await refunds.textContent()).toContain('Price error on the invoice');
+    expect(await refunds.textContent()).toContain(admin.username);
+    expect(await desktop.getByTestId('customer-payments').textContent()).toMatch(/30\.00/);
+    await checkPageState(widths, 'console: customer page with a refund', async (page) => {
+      await page.goto(customerPage);
+      await page.getByTestId('customer-refunds').waitFor();
+    });
+
+    const steps = [
+      { button: 'Send password reset', notice: 'Password reset link sent' },
+      { button: 'Reset two-factor', notice: 'Two-factor sign-in reset' },
+      { button: 'Delete backups', notice: 'Backups deleted' },
+    ];
+    for (const step of steps) {
+      await checkPageState(widths, `console: ${step.button.toLowerCase()} dialog`, async (page) => {
+        await page.goto(customerPage);
+        await page.getByRole('button', { name: step.button }).click();
+        await page.getByRole('dialog').waitFor();
+      });
+      await confirm(step.notice);
+    }
+    const resetMail = await ctx.store.db.selectFrom('mail_queue').select('id').where('recipient', '=', `${who.username}@example.com`).where('template', '=', 'password-reset').execute();
+    expect(resetMail).toHaveLength(1);
+    expect(await desktop.getByTestId('second-factors').textContent()).toContain('none');
+    expect((await call(url, who, ENDPOINTS.lastDataMetadata)).json).toMatchObject({ data_size: 0 });
+
+    // A running subscription is ended first; then the account goes.
+    await desktop.getByRole('button', { name: 'End now' }).click();
+    await desktop.getByTestId('action-notice').filter({ hasText: 'Subscription ended now' }).waitFor();
+    await checkPageState(widths, 'console: delete account dialog', async (page) => {
+      await page.goto(customerPage);
+      await page.getByRole('button', { name: 'Delete account' }).click();
+      await page.getByRole('dialog').waitFor();
+    });
+    await confirm('deleted');
+    expect(((await call(url, who, ENDPOINTS.limits)).json as { code: string }).code).toBe('unknown_api_key');
+    await checkPageState(widths, 'console: deleted customer', async (page) => {
+      await page.goto(customerPage);
+      await page.getByTestId('deleted').waitFor();
+    });
+    expect(await desktop.getByTestId('customer-audit').textContent()).toContain('account.deleted');
+  }, 600_000);
 
   it('does not let the support role open Tiers and prices', async () => {
     const url = site.server.url;

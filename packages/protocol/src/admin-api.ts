@@ -187,12 +187,30 @@ export const CustomerDevice = z.object({
   lastSeenAt: Iso,
 });
 
+export const RefundView = z.object({
+  id: z.number().int(),
+  paymentId: z.number().int(),
+  paymentReference: z.string(),
+  invoiceNumber: z.string().nullable(),
+  amountMinor: z.number().int(),
+  currency: z.string(),
+  reason: z.string(),
+  /** Who recorded it. */
+  operator: z.string().nullable(),
+  createdAt: Iso,
+});
+export type RefundView = z.infer<typeof RefundView>;
+
 export const CustomerDetail = z.object({
   id: z.number().int(),
   username: z.string(),
   email: z.string(),
   createdAt: Iso,
   suspension: z.object({ since: Iso, reason: z.string() }).nullable(),
+  /** Set once the account is deleted (it keeps a pseudonym for its payments and invoices). */
+  deletedAt: Iso.nullable(),
+  /** What signs in besides the password; never a secret. */
+  secondFactors: z.object({ totp: z.boolean(), passkeys: z.number().int(), recoveryCodes: z.number().int() }),
   subscription: SubscriptionState.nullable(),
   subscriptions: z.array(SubscriptionState.extend({ id: z.number().int(), paymentReference: z.string().nullable(), createdAt: Iso })),
   /** Never the secret: the key's first characters and when the pair was made. */
@@ -208,12 +226,15 @@ export const CustomerDetail = z.object({
       method: z.string(),
       reference: z.string(),
       amountMinor: z.number().int(),
+      /** Paid back so far. */
+      refundedMinor: z.number().int(),
       currency: z.string(),
       status: z.string(),
       invoiceNumber: z.string().nullable(),
       createdAt: Iso,
     }),
   ),
+  refunds: z.array(RefundView),
   audit: z.array(AuditEntryView),
 });
 export type CustomerDetail = z.infer<typeof CustomerDetail>;
@@ -234,13 +255,25 @@ export const RecordPaymentRequest = z.object({
 });
 export type RecordPaymentRequest = z.infer<typeof RecordPaymentRequest>;
 
+/** Money paid back on one of the customer's payments: at most what is left of it, with the reason. */
+export const RefundRequest = z.object({
+  paymentId: z.coerce.number().int().positive('Choose a payment'),
+  amountMinor: z.coerce.number().int().min(1, 'The amount must be above 0'),
+  reason: multilineText(z.string().trim().min(1, 'Say why the money is paid back').max(500)),
+});
+export type RefundRequest = z.infer<typeof RefundRequest>;
+
 export const SuspendRequest = z.object({ reason: multilineText(z.string().trim().min(1, 'Say why the account is suspended').max(500)) });
 export type SuspendRequest = z.infer<typeof SuspendRequest>;
 
 export const CustomerAction = z.enum(['cancel', 'expire', 'unsuspend', 'revoke-credentials', 'end-sessions']);
 export type CustomerAction = z.infer<typeof CustomerAction>;
 
-export const customerActionPath = (id: number, action: CustomerAction | 'grant' | 'suspend' | 'payment') => `${customerPath(id)}/${action}`;
+/** What support does for a customer who is locked out or leaving (any role, each confirmed and audited). */
+export const CustomerCareAction = z.enum(['send-password-reset', 'reset-two-factor', 'delete-backups', 'delete-account']);
+export type CustomerCareAction = z.infer<typeof CustomerCareAction>;
+
+export const customerActionPath = (id: number, action: CustomerAction | CustomerCareAction | 'grant' | 'suspend' | 'payment' | 'refund') => `${customerPath(id)}/${action}`;
 export const customerDevicePath = (id: number, deviceId: number) => `${customerPath(id)}/devices/${deviceId}`;
 
 // Tiers
@@ -315,7 +348,12 @@ export const SystemView = z.object({
   blobStore: z.object({ kind: z.string(), location: z.string() }),
   migrations: z.object({ applied: z.array(z.object({ name: z.string(), at: Iso })), pending: z.array(z.string()) }),
   instances: z.array(z.object({ id: z.string(), hostname: z.string(), pid: z.number().int(), version: z.string(), startedAt: Iso, lastSeenAt: Iso })),
-  masterKey: z.object({ fingerprint: z.string() }),
+  /**
+   * The fingerprint recorded as the database's check value for the current
+   * master key (an HMAC of a fixed label under the key, never the key), whether
+   * this instance holds that key, and how many keys a rotation retired.
+   */
+  masterKey: z.object({ fingerprint: z.string(), heldHere: z.boolean(), retired: z.number().int() }),
   mail: z.object({ status: z.string() }),
   payments: z.object({ status: z.string() }),
 });

@@ -19,6 +19,7 @@ import { DIALECTS } from '../../../test-support/databases.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type Subscriber, type TestStorage } from '../../../test-support/server-process.ts';
 import { findAccountByUsername } from '../src/domain/accounts.ts';
+import { loadMasterKey } from '../src/domain/keyring.ts';
 import { enqueueMail } from '../src/domain/mail/queue.ts';
 import { storeEventOnce } from '../src/domain/payments/provider-events.ts';
 import { expireSubscription } from '../src/domain/subscriptions.ts';
@@ -261,6 +262,13 @@ for (const dialect of DIALECTS) {
       expect(system.instances).toHaveLength(1);
       expect(system.instances[0]?.pid).toBe(server.process.pid);
       expect(system.masterKey.fingerprint).toMatch(/^[0-9a-f]{4}(:[0-9a-f]{4}){3}$/);
+      // The database's check value for its master key (issue 8), which this instance holds; never the key.
+      const recorded = await domain.ctx.store.db.selectFrom('master_keys').select('fingerprint').where('state', '=', 'current').executeTakeFirstOrThrow();
+      expect(system.masterKey).toEqual({ fingerprint: recorded.fingerprint, heldHere: true, retired: 0 });
+      expect(system.masterKey.fingerprint).toBe(domain.ctx.keyRing.fingerprint());
+      const key = loadMasterKey(undefined, server.dataDir);
+      for (const form of [key.toString('hex'), key.toString('base64')]) expect(JSON.stringify(system)).not.toContain(form);
+      expect(system.migrations.applied.map((m) => m.name)).toContain('018-refunds');
       expect(JSON.stringify(system)).not.toMatch(/postgres:\/\/[^@]*:[^@*]+@/);
       expect(system.mail.status).toMatch(/^Mail is written to .*outbox \(no SMTP server set\); \d+ waiting, \d+ failed\.$/);
       expect(system.payments.status).toMatch(/^No payment method is offered: the operator records payments\. \d+ provider events? failed\.$/);

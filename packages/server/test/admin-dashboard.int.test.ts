@@ -22,8 +22,9 @@ function atTime(ctx: DomainContext, iso: string): DomainContext {
  * Data with known counts and sums, in the past so nothing else in the
  * database falls in the period: four accounts (three signed up in the
  * period), two subscriptions active at its end (Basic, Advanced) and one that
- * ended in it, payments by two providers, three devices, two backups, failed
- * logins and failed signatures in and out of the period.
+ * ended in it, payments by two providers, refunds in and after the period,
+ * three devices, two backups, failed logins and failed signatures in and out
+ * of the period.
  */
 async function seed(ctx: DomainContext): Promise<void> {
   const { db } = ctx.store;
@@ -59,6 +60,22 @@ async function seed(ctx: DomainContext): Promise<void> {
       payment(b.id, 'stripe', 'dash-b', 12000, '2024-03-01T19:00:00Z', '2025-03-01T19:00:00Z', '2024-03-02T09:00:00Z'),
       payment(d.id, 'manual', 'dash-d', 500, '2024-02-04T00:00:00Z', '2024-03-04T00:00:00Z', '2024-02-04T00:00:00Z'),
     ])
+    .execute();
+  // Half of b's year paid back inside the period; a's month paid back after it (neither revenue nor MRR of the period).
+  const paymentId = async (reference: string) =>
+    Number((await db.selectFrom('payments').select('id').where('provider_payment_id', '=', reference).executeTakeFirstOrThrow()).id);
+  const refund = async (accountId: number, reference: string, amount: number, created: string) => ({
+    payment_id: await paymentId(reference),
+    account_id: accountId,
+    currency: ctx.billing.currency,
+    amount_minor: amount,
+    reason: 'seeded',
+    operator: 'dashops',
+    created_at: at(created),
+  });
+  await db
+    .insertInto('refunds')
+    .values([await refund(b.id, 'dash-b', 6000, '2024-03-05T12:00:00Z'), await refund(a.id, 'dash-a', 1000, '2024-03-10T12:00:00Z')])
     .execute();
 
   const device = (accountId: number, identifier: string) => ({
@@ -130,9 +147,10 @@ for (const dialect of DIALECTS) {
         activeSubscribers: { total: 2, byTier: [{ tier: 'Advanced', count: 1 }, { tier: 'Basic', count: 1 }] },
         newSignups: 3,
         churned: 1,
-        revenue: { currency, totalCents: 13_000, byPaymentMethod: [{ method: 'manual', cents: 1000 }, { method: 'stripe', cents: 12_000 }] },
-        // 1000 for one month, and 12000 for twelve: 1000 a month each.
-        mrr: { currency, totalCents: 2000, byPaymentMethod: [{ method: 'manual', cents: 1000 }, { method: 'stripe', cents: 1000 }] },
+        // 13000 received, 6000 of it paid back in the period.
+        revenue: { currency, totalCents: 7000, byPaymentMethod: [{ method: 'manual', cents: 1000 }, { method: 'stripe', cents: 6000 }] },
+        // 1000 for one month; 12000 for twelve less the 6000 refunded: 500 a month.
+        mrr: { currency, totalCents: 1500, byPaymentMethod: [{ method: 'manual', cents: 1000 }, { method: 'stripe', cents: 500 }] },
         devices: 3,
         backupStorage: { backups: 2, bytes: 3500 },
         failedSignatures: 7,

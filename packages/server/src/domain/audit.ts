@@ -39,6 +39,7 @@ export type AuditAction =
   | 'payment.received'
   | 'payment.flagged'
   | 'payment.resolved'
+  | 'payment.refunded'
   | 'tier.price_set'
   | 'credentials.created'
   | 'credentials.regenerated'
@@ -89,6 +90,11 @@ const auditActor = new AsyncLocalStorage<AuditActor>();
  */
 export function actingAs<T>(actor: AuditActor, fn: () => Promise<T>): Promise<T> {
   return auditActor.run(actor, fn);
+}
+
+/** The operator on whose behalf the current work runs, if any. */
+export function currentOperator(): string | null {
+  return auditActor.getStore()?.operator ?? null;
 }
 
 export async function recordAudit(db: Kysely<Database>, clock: Clock, entry: AuditEntry): Promise<void> {

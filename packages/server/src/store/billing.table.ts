@@ -76,6 +76,20 @@ export interface PaymentTable {
 }
 export type PaymentRow = Selectable<PaymentTable>;
 
+/** Money paid back on a payment, recorded by an operator; never more in all than the payment brought in. */
+export interface RefundTable {
+  id: Generated<number>;
+  payment_id: number;
+  account_id: number | null;
+  currency: string;
+  amount_minor: number;
+  reason: string;
+  /** The operator who recorded it. */
+  operator: string | null;
+  created_at: number;
+}
+export type RefundRow = Selectable<RefundTable>;
+
 export interface InvoiceSequenceTable {
   name: string;
   last_value: number;

@@ -15,6 +15,7 @@ import { instanceTelemetryMigration } from './migrations/015-instance-telemetry.
 import { paymentCustomersMigration } from './migrations/011-payment-customers.ts';
 import { sweepIndexesMigration } from './migrations/016-sweep-indexes.ts';
 import { cryptoMigration } from './migrations/012-crypto.ts';
+import { refundsMigration } from './migrations/018-refunds.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -36,6 +37,7 @@ function provider(store: Store): MigrationProvider {
         '011-payment-customers': paymentCustomersMigration(store.dialect),
         '016-sweep-indexes': sweepIndexesMigration(),
         '012-crypto': cryptoMigration(store.dialect),
+        '018-refunds': refundsMigration(store.dialect),
       };
     },
   };

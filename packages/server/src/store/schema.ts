@@ -7,6 +7,7 @@ import type {
   OrderTable,
   PaymentCustomerTable,
   PaymentTable,
+  RefundTable,
   ProviderEventTable,
   TierPriceTable,
 } from './billing.table.ts';
@@ -182,6 +183,7 @@ export interface Database {
   tier_prices: TierPriceTable;
   orders: OrderTable;
   payments: PaymentTable;
+  refunds: RefundTable;
   invoice_sequences: InvoiceSequenceTable;
   invoices: InvoiceTable;
   provider_events: ProviderEventTable;

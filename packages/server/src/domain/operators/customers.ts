@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { AuditEntryView, CustomerDetail, CustomerSummary, SubscriptionState } from '@rotki-premium/protocol/admin-api';
 import { getAccount } from '../accounts.ts';
 import { listPayments } from '../payments/payment-list.ts';
+import { listRefunds } from '../payments/refunds.ts';
+import { recoveryCodesLeft } from '../second-factor/recovery-codes.ts';
 import { recordAudit } from '../audit.ts';
 import type { DomainContext } from '../context.ts';
 import { notFound } from '../errors.ts';
@@ -119,7 +121,7 @@ export async function customerDetail(ctx: DomainContext, accountId: number): Pro
   const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
   if (row === undefined) throw notFound('No customer with this id');
   const now = ctx.clock.now();
-  const [current, history, credentials, devices, backup, sessions, audit, payments] = await Promise.all([
+  const [current, history, credentials, devices, backup, sessions, audit, payments, refunds, passkeys, recoveryCodes] = await Promise.all([
     currentSubscription(ctx, accountId),
     db
       .selectFrom('subscriptions')
@@ -153,6 +155,9 @@ export async function customerDetail(ctx: DomainContext, accountId: number): Pro
       .limit(100)
       .execute(),
     listPayments(ctx, { accountId, limit: 100 }),
+    listRefunds(ctx, accountId),
+    db.selectFrom('passkeys').select((eb) => eb.fn.countAll<number | string>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow(),
+    recoveryCodesLeft(db, accountId),
   ]);
   return {
     id: accountId,
@@ -160,6 +165,8 @@ export async function customerDetail(ctx: DomainContext, accountId: number): Pro
     email: row.email,
     createdAt: iso(row.created_at),
     suspension: row.suspended_at === null ? null : { since: iso(row.suspended_at), reason: row.suspension_reason ?? '' },
+    deletedAt: row.deleted_at === null ? null : iso(row.deleted_at),
+    secondFactors: { totp: row.totp_enabled_at !== null, passkeys: Number(passkeys.n), recoveryCodes },
     subscription: current === null ? null : subscriptionState(current),
     subscriptions: history.map((s) => {
       const active = isSubscriptionActive(s, now);
@@ -196,11 +203,13 @@ export async function customerDetail(ctx: DomainContext, accountId: number): Pro
       method: p.method,
       reference: p.reference,
       amountMinor: p.amountMinor,
+      refundedMinor: p.refundedMinor,
       currency: p.currency,
       status: p.status,
       invoiceNumber: p.invoiceNumber,
       createdAt: iso(p.createdAt),
     })),
+    refunds: refunds.map((r) => ({ ...r, createdAt: iso(r.createdAt) })),
     audit: audit.map((a) => auditEntryView({ ...a, username: row.username })),
   };
 }

@@ -33,9 +33,11 @@ function activeAt(span: SubscriptionSpan, t: number): boolean {
 
 /**
  * The console's dashboard for [from, to): subscribers active at the end of the
- * period by tier, sign-ups and churn inside it, revenue received inside it and
- * monthly recurring revenue by payment provider (manual, stripe, evm; `granted`
- * for subscriptions the operator gave without a payment),
+ * period by tier, sign-ups and churn inside it, revenue received inside it
+ * less the refunds recorded inside it, and monthly recurring revenue (of each
+ * active subscription's latest payment, less its refunds) by payment provider
+ * (manual, stripe, evm; `granted` for subscriptions the operator gave without
+ * a payment),
  * devices and backup storage now, failed signatures and logins inside it,
  * and one chart point per UTC day.
  */
@@ -49,7 +51,7 @@ export async function dashboardFigures(ctx: DomainContext, fromMs: number, toMs:
     .groupBy('account_id')
     .as('latest');
   const received = ['credited', 'resolved'] as const;
-  const [spans, signups, failedLogins, failedSignatures, devices, backups, payments] = await Promise.all([
+  const [spans, signups, failedLogins, failedSignatures, devices, backups, payments, refunds] = await Promise.all([
     db
       .selectFrom('subscriptions')
       .innerJoin(latest, 'latest.id', 'subscriptions.id')
@@ -91,6 +93,13 @@ export async function dashboardFigures(ctx: DomainContext, fromMs: number, toMs:
       .where('currency', '=', ctx.billing.currency)
       .orderBy('id')
       .execute(),
+    // Money paid back: out of revenue when it was paid back, out of the payment's recurring revenue.
+    db
+      .selectFrom('refunds')
+      .innerJoin('payments', 'payments.id', 'refunds.payment_id')
+      .select(['refunds.payment_id', 'payments.provider', 'refunds.amount_minor', 'refunds.created_at'])
+      .where('refunds.currency', '=', ctx.billing.currency)
+      .execute(),
   ]);
 
   const endInstant = toMs - 1;
@@ -103,11 +112,17 @@ export async function dashboardFigures(ctx: DomainContext, fromMs: number, toMs:
   // MRR: each active subscription's latest payment spread over the months it paid for, by provider.
   const latestPayment = new Map<number, (typeof payments)[number]>();
   for (const p of payments) if (p.account_id !== null && Number(p.created_at) < toMs) latestPayment.set(Number(p.account_id), p);
+  const refundedBefore = new Map<number, number>();
+  for (const r of refunds) {
+    if (Number(r.created_at) >= toMs) continue;
+    refundedBefore.set(Number(r.payment_id), (refundedBefore.get(Number(r.payment_id)) ?? 0) + Number(r.amount_minor));
+  }
   const mrr = new Map<string, number>();
   for (const s of active) {
     const paid = latestPayment.get(Number(s.account_id));
     const covered = paid === undefined || paid.period_start === null || paid.period_end === null ? 0 : Number(paid.period_end) - Number(paid.period_start);
-    const monthly = covered <= 0 || paid === undefined ? 0 : Math.round(Number(paid.amount_minor) / Math.max(1, Math.round(covered / MONTH_MS)));
+    const kept = paid === undefined ? 0 : Math.max(0, Number(paid.amount_minor) - (refundedBefore.get(Number(paid.id)) ?? 0));
+    const monthly = covered <= 0 || paid === undefined ? 0 : Math.round(kept / Math.max(1, Math.round(covered / MONTH_MS)));
     const method = paid === undefined ? GRANTED : paid.provider;
     mrr.set(method, (mrr.get(method) ?? 0) + monthly);
   }
@@ -115,6 +130,10 @@ export async function dashboardFigures(ctx: DomainContext, fromMs: number, toMs:
   for (const p of payments) {
     if (Number(p.created_at) < fromMs || Number(p.created_at) >= toMs) continue;
     revenue.set(p.provider, (revenue.get(p.provider) ?? 0) + Number(p.amount_minor));
+  }
+  for (const r of refunds) {
+    if (Number(r.created_at) < fromMs || Number(r.created_at) >= toMs) continue;
+    revenue.set(r.provider, (revenue.get(r.provider) ?? 0) - Number(r.amount_minor));
   }
   const byMethod = (m: Map<string, number>) => [...m].map(([method, cents]) => ({ method, cents })).sort((a, b) => a.method.localeCompare(b.method));
   const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 import type { PaymentProvider, PaymentStatus } from '../../store/billing.table.ts';
 import { listAuditEvents } from '../audit.ts';
 import type { DomainContext } from '../context.ts';
+import { refundedOn } from './refunds.ts';
 
 export interface PaymentView {
   id: number;
@@ -10,6 +11,8 @@ export interface PaymentView {
   providerPaymentId: string;
   currency: string;
   amountMinor: number;
+  /** Paid back so far (refunds the operator recorded). */
+  refundedMinor: number;
   status: PaymentStatus;
   /** Why it is held, or a note on a credited one (overpaid, late). */
   flagReason: string | null;
@@ -45,6 +48,7 @@ export async function listPayments(ctx: DomainContext, filter: PaymentFilter = {
     query = query.where('payments.flag_reason', 'is not', null).where('payments.status', '!=', 'resolved');
   }
   const rows = await query.execute();
+  const refunded = await refundedOn(ctx.store.db, rows.map((row) => Number(row.id)));
   return rows.map((row) => {
     const detail = JSON.parse(row.detail) as { method?: string; reference?: string };
     return {
@@ -55,6 +59,7 @@ export async function listPayments(ctx: DomainContext, filter: PaymentFilter = {
       providerPaymentId: row.provider_payment_id,
       currency: row.currency,
       amountMinor: Number(row.amount_minor),
+      refundedMinor: refunded.get(Number(row.id)) ?? 0,
       status: row.status,
       flagReason: row.flag_reason,
       method: detail.method ?? row.provider,

@@ -25,7 +25,7 @@ import { migrationStatus } from '../../../store/migrate.ts';
 import { SERVER_VERSION } from '../../../version.ts';
 import { IdParam, contentResponse, webRoute } from '../../openapi/route-schema.ts';
 import { asOperator } from './admin-plugin.ts';
-import { mailQueueStatus, paymentsStatus } from './system-status.ts';
+import { mailQueueStatus, masterKeyStatus, paymentsStatus } from './system-status.ts';
 
 const path = (full: string) => full.slice(ADMIN_API.length);
 
@@ -79,11 +79,12 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
   });
 
   app.get(path(ADMIN_API_PATHS.system), { schema: webRoute({ summary: 'Version, storage, migrations, instances, master key, mail and payments', response: { 200: SystemView } }), config: { console: 'operator' } }, async (): Promise<SystemView> => {
-    const [migrations, instances, mailStatus, paymentStatus] = await Promise.all([
+    const [migrations, instances, mailStatus, paymentStatus, masterKey] = await Promise.all([
       migrationStatus(ctx.store),
       instancesSeen(ctx),
       mailQueueStatus(ctx, mail),
       paymentsStatus(ctx),
+      masterKeyStatus(ctx),
     ]);
     return {
       version: SERVER_VERSION,
@@ -92,7 +93,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
       blobStore: { kind: blobs.kind, location: blobs.location },
       migrations: { applied: migrations.applied.map((m) => ({ name: m.name, at: m.executedAt.toISOString() })), pending: migrations.pending },
       instances: instances.map((i) => ({ ...i, startedAt: i.startedAt.toISOString(), lastSeenAt: i.lastSeenAt.toISOString() })),
-      masterKey: { fingerprint: ctx.keyRing.fingerprint() },
+      masterKey,
       mail: { status: mailStatus },
       payments: { status: paymentStatus },
     };

@@ -9,12 +9,14 @@ import {
   CustomerSearchResult,
   GrantRequest,
   RecordPaymentRequest,
+  RefundRequest,
   SuspendRequest,
 } from '@rotki-premium/protocol/admin-api';
 import { getAccount } from '../../../domain/accounts.ts';
 import type { DomainContext } from '../../../domain/context.ts';
 import { removeDevice } from '../../../domain/devices.ts';
 import { recordOperatorPayment } from '../../../domain/payments/manual.ts';
+import { recordRefund } from '../../../domain/payments/refunds.ts';
 import { customerDetail, endCustomerSessions, revokeCredentials, searchCustomers } from '../../../domain/operators/customers.ts';
 import { cancelSubscription, expireSubscription, grantSubscription } from '../../../domain/subscriptions.ts';
 import { suspendAccount, unsuspendAccount } from '../../../domain/suspension.ts';
@@ -62,6 +64,14 @@ export async function adminCustomerRoutes(app: FastifyInstance, options: { ctx: 
     await asOperator(request, () =>
       recordOperatorPayment(ctx, { accountId: id, amountMinor: body.amountMinor, reference: body.reference, tierName: body.tier, period: body.period }),
     );
+    return customerDetail(ctx, id);
+  });
+
+  app.post(`${base}/:id/refund`, { schema: customerDoc('Record a refund on one of the customer\'s payments (at most what is left of it), with the reason', RefundRequest), bodyLimit: BODY_LIMIT, config: operator }, async (request): Promise<CustomerDetail> => {
+    const id = idOf(request);
+    const body = RefundRequest.parse(request.body ?? {});
+    await getAccount(ctx, id);
+    await asOperator(request, () => recordRefund(ctx, { accountId: id, paymentId: body.paymentId, amountMinor: body.amountMinor, reason: body.reason }));
     return customerDetail(ctx, id);
   });
 

@@ -13,6 +13,17 @@ async function countWhere(ctx: DomainContext, table: 'mail_queue' | 'provider_ev
   return Number(row.n);
 }
 
+/**
+ * The master key as the database knows it: the fingerprint recorded as its
+ * check value (issue 8), never the key; whether this instance holds it (it
+ * must, or it would not have started); the keys a rotation retired.
+ */
+export async function masterKeyStatus(ctx: DomainContext): Promise<{ fingerprint: string; heldHere: boolean; retired: number }> {
+  const rows = await ctx.store.db.selectFrom('master_keys').select(['fingerprint', 'state']).execute();
+  const current = rows.find((row) => row.state === 'current')?.fingerprint ?? ctx.keyRing.fingerprint();
+  return { fingerprint: current, heldHere: ctx.keyRing.fingerprints().includes(current), retired: rows.filter((row) => row.state !== 'current').length };
+}
+
 /** Where mail goes and how the queue stands, in one line for the System page. */
 export async function mailQueueStatus(ctx: DomainContext, mail: MailConfig): Promise<string> {
   const [pending, failed] = await Promise.all([countWhere(ctx, 'mail_queue', 'pending'), countWhere(ctx, 'mail_queue', 'failed')]);
