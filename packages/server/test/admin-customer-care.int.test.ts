@@ -63,13 +63,14 @@ for (const dialect of DIALECTS) {
       const who = await domain.createSubscriber('Basic');
       const id = await customerId(who);
       const reference = `bank-${randomBytes(4).toString('hex')}`;
-      const paid = await support.request('POST', customerActionPath(id, 'payment'), { amountMinor: 12_000, reference, tier: 'Basic', period: 'yearly' });
+      // A year of Basic at the default price (ten months of 18.00): credited, so it counts as revenue.
+      const paid = await support.request('POST', customerActionPath(id, 'payment'), { amountMinor: 18_000, reference, tier: 'Basic', period: 'yearly' });
       expect(paid.status).toBe(200);
       const payment = CustomerDetail.parse(paid.json).payments[0]!;
-      expect(payment).toMatchObject({ amountMinor: 12_000, refundedMinor: 0 });
+      expect(payment).toMatchObject({ amountMinor: 18_000, refundedMinor: 0, status: 'credited' });
       const before = await dashboardToday();
 
-      const tooMuch = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 12_001, reason: 'too much' });
+      const tooMuch = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 18_001, reason: 'too much' });
       expect(tooMuch.status).toBe(400);
       expect(tooMuch.json).toMatchObject({ error: { code: 'invalid_input' } });
       expect(JSON.stringify(tooMuch.json)).toContain('can be refunded on this payment');
@@ -87,22 +88,22 @@ for (const dialect of DIALECTS) {
         expect.objectContaining({ paymentId: payment.id, paymentReference: reference, amountMinor: 3000, reason: 'Price error on the invoice', operator: operatorName }),
       ]);
 
-      // Revenue today and the payment's monthly share both lose the refund: 12000 a year was 1000 a month, 9000 is 750.
+      // Revenue today and the payment's monthly share both lose the refund: 18000 a year was 1500 a month, 15000 is 1250.
       const after = await dashboardToday();
       expect(manual(after, 'revenue') - manual(before, 'revenue')).toBe(-3000);
       expect(manual(after, 'mrr') - manual(before, 'mrr')).toBe(-250);
       expect(after.revenue.totalCents - before.revenue.totalCents).toBe(-3000);
 
-      expect((await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 9001, reason: 'rest' })).status).toBe(400);
-      const rest = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 9000, reason: 'Cancelled within 14 days' });
-      expect(CustomerDetail.parse(rest.json).payments[0]).toMatchObject({ refundedMinor: 12_000 });
+      expect((await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 15_001, reason: 'rest' })).status).toBe(400);
+      const rest = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 15_000, reason: 'Cancelled within 14 days' });
+      expect(CustomerDetail.parse(rest.json).payments[0]).toMatchObject({ refundedMinor: 18_000 });
       const full = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 1, reason: 'one more' });
       expect(full.status).toBe(400);
       expect(JSON.stringify(full.json)).toContain('refunded in full already');
 
       const audit = AuditList.parse((await support.request('GET', `${ADMIN_API_PATHS.audit}?account=${who.username}&action=payment.refunded`)).json);
       expect(audit.entries.map((e) => [e.operator, e.detail.amount_minor, e.detail.reason])).toEqual([
-        [operatorName, 9000, 'Cancelled within 14 days'],
+        [operatorName, 15_000, 'Cancelled within 14 days'],
         [operatorName, 3000, 'Price error on the invoice'],
       ]);
     });
