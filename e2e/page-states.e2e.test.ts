@@ -1,0 +1,114 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { call, deviceId, ENDPOINTS, registration, type Credentials } from '../packages/server/test/support/rotki-app.ts';
+import { createSubscriber } from '../test-support/server-process.ts';
+import { APP_STATES, type AppEnv } from './page-states/app-states.ts';
+import { WEBSITE_PERSONAS, WEBSITE_STATES, type WebsiteEnv, type WebsitePersona } from './page-states/website-states.ts';
+import { LoginPage } from './pages/auth-pages.ts';
+import { launchChromium } from './support/app-browser.ts';
+import { ensureAppUiBuilt, startAppProcess, type AppProcess } from './support/app-process.ts';
+import { newUsername, startSite, type Site } from './support/site.ts';
+import { checkPageState, openWidths, type Widths } from './support/viewports.ts';
+
+/**
+ * Every page state of both front ends (the website and the app), at 390 px
+ * and 1280 px: no horizontal overflow and no axe-core violation of any
+ * impact. The states are listed in `page-states/`; add new pages there.
+ */
+
+const PASSWORD = 'correct horse battery';
+
+async function registerDevice(site: Site, credentials: Credentials, name: string, platform: string): Promise<void> {
+  const result = await call(site.server.url, credentials, ENDPOINTS.registerDevice, registration(deviceId(`${credentials.apiKey}-${name}`), name, platform));
+  if (result.status !== 201) throw new Error(`registering ${name} answered ${result.status}`);
+}
+
+describe('every page state of the website, at 390 px and 1280 px', () => {
+  let site: Site;
+  let browser: Browser;
+  const personas = new Map<WebsitePersona, Widths>();
+  let env: WebsiteEnv;
+
+  beforeAll(async () => {
+    site = await startSite();
+    browser = await launchChromium();
+    env = { url: site.server.url };
+
+    const newcomer = newUsername('sweepnew');
+    await site.server.admin(['admin', 'account', 'create', '--username', newcomer, '--email', `${newcomer}@example.com`, '--password', PASSWORD]);
+    const subscriber = await createSubscriber(site.server, 'Basic');
+    const credentials = { apiKey: subscriber.apiKey, apiSecret: subscriber.apiSecret };
+    await registerDevice(site, credentials, 'Laptop', 'Linux');
+    await registerDevice(site, credentials, 'Desktop', 'Windows');
+    const logins: Record<WebsitePersona, string | null> = { visitor: null, newcomer, subscriber: subscriber.username };
+
+    for (const persona of WEBSITE_PERSONAS) {
+      const widths = await openWidths(browser, { baseURL: site.server.url });
+      personas.set(persona, widths);
+      const username = logins[persona];
+      if (username === null) continue;
+      for (const { page } of widths.all) {
+        const login = new LoginPage(page);
+        await login.open(site.server.url);
+        await login.logIn(username, PASSWORD);
+        await page.waitForURL(`${site.server.url}/home/subscription`);
+      }
+    }
+  });
+
+  afterAll(async () => {
+    for (const widths of personas.values()) await widths.close();
+    await browser?.close();
+    await site?.close();
+  });
+
+  for (const state of WEBSITE_STATES) {
+    it(`${state.as}: ${state.name}`, async () => {
+      const widths = personas.get(state.as);
+      if (widths === undefined) throw new Error(`no browser for ${state.as}`);
+      await checkPageState(widths, state.name, (page) => state.arrive(page, env));
+    });
+  }
+});
+
+describe('every page state of the app, at 390 px and 1280 px', () => {
+  let site: Site;
+  let browser: Browser;
+  let widths: Widths;
+  const envs = new Map<number, AppEnv>();
+  const apps: AppProcess[] = [];
+
+  beforeAll(async () => {
+    ensureAppUiBuilt();
+    site = await startSite();
+    browser = await launchChromium();
+    const full = await createSubscriber(site.server, 'Basic');
+    const fullCredentials = { apiKey: full.apiKey, apiSecret: full.apiSecret };
+    await registerDevice(site, fullCredentials, 'Laptop', 'Linux');
+    await registerDevice(site, fullCredentials, 'Desktop', 'Windows');
+    const roomy = await createSubscriber(site.server, 'Advanced');
+    widths = await openWidths(browser);
+    for (const { width } of widths.all) {
+      const app = await startAppProcess({ serverUrl: site.server.url, machineId: `sweep-${width}-${process.pid}`, deviceName: `Sweep ${width}` });
+      apps.push(app);
+      envs.set(width, { app, full: fullCredentials, roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret } });
+    }
+  });
+
+  afterAll(async () => {
+    await widths?.close();
+    await browser?.close();
+    for (const app of apps) await app.stop();
+    await site?.close();
+  });
+
+  for (const state of APP_STATES) {
+    it(state.name, async () => {
+      await checkPageState(widths, state.name, (page, width) => {
+        const env = envs.get(width);
+        if (env === undefined) throw new Error(`no app for ${width} px`);
+        return state.arrive(page, env);
+      });
+    });
+  }
+});
