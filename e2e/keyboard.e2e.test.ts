@@ -57,6 +57,14 @@ describe('the website with the keyboard alone', () => {
     await typeInto(page, 'Password', PASSWORD);
     await typeInto(page, 'Confirm password', PASSWORD);
     await pressOn(page, page.getByRole('button', { name: 'Create account' }));
+    // Sign-up sends a confirmation mail and opens no session: log in from the page's link.
+    const sent = page.getByTestId('signup-sent');
+    await sent.waitFor();
+    await pressOn(page, sent.locator('xpath=..').getByRole('link', { name: 'Log in' }));
+    await page.waitForURL('**/login');
+    await typeInto(page, 'Username or email', username);
+    await typeInto(page, 'Password', PASSWORD);
+    await page.keyboard.press('Enter');
     await page.waitForURL('**/home/subscription');
 
     await site.server.admin(['admin', 'subscription', 'grant', '--username', username, '--tier', 'Basic', '--months', '1']);
@@ -165,7 +173,13 @@ describe('the app with the keyboard alone', () => {
     }
 
     await page.goto(app.url);
-    await pressOn(page, page.getByTestId('create-tab'));
+    // The tabs: Tab reaches the selected one, an arrow key selects the other and moves the focus to it.
+    await tabTo(page, page.getByTestId('login-tab'), { backwards: true });
+    await expectVisibleFocus(page);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => focusIsWithin(page.getByTestId('create-tab'))).toBe(true);
+    await expectVisibleFocus(page);
+    await page.getByLabel('Repeat the password', { exact: true }).waitFor();
     await typeInto(page, 'User name', APP_USER);
     await typeInto(page, 'Password', APP_PASSWORD);
     await typeInto(page, 'Repeat the password', APP_PASSWORD);
@@ -173,6 +187,7 @@ describe('the app with the keyboard alone', () => {
 
     // Setup with empty fields says what is missing, under each field, and puts the focus on the first.
     const setup = page.getByTestId('premium-setup');
+    await setup.waitFor();
     await pressOn(page, setup);
     await page.getByText('Paste the API key from your subscription page.').waitFor();
     expect(await page.getByLabel('API Key', { exact: true }).getAttribute('aria-invalid')).toBe('true');

@@ -32,7 +32,7 @@ describe('every page state of the website, at 390 px and 1280 px', () => {
   beforeAll(async () => {
     site = await startSite();
     browser = await launchChromium();
-    env = { url: site.server.url };
+    env = { url: site.server.url, dataDir: site.server.dataDir };
 
     const newcomer = newUsername('sweepnew');
     await site.server.admin(['admin', 'account', 'create', '--username', newcomer, '--email', `${newcomer}@example.com`, '--password', PASSWORD]);

@@ -51,7 +51,7 @@ try {
       if (!state.name.includes(filter)) continue;
       for (const { page, width } of personas.get(state.as)!.all) {
         try {
-          await state.arrive(page, { url: site.server.url });
+          await state.arrive(page, { url: site.server.url, dataDir: site.server.dataDir });
           const problems = await pageProblems(page);
           console.log(`${problems.length === 0 ? 'OK ' : 'BAD'} web ${state.name} @${width}${problems.length ? `\n${problems.join('\n')}` : ''}`);
         } catch (error) {
