@@ -82,13 +82,14 @@ describe('every page state of the app, at 390 px and 1280 px', () => {
     ensureAppUiBuilt();
     site = await startSite();
     browser = await launchChromium();
-    const full = await createSubscriber(site.server, 'Basic');
-    const fullCredentials = { apiKey: full.apiKey, apiSecret: full.apiSecret };
-    await registerDevice(site, fullCredentials, 'Laptop', 'Linux');
-    await registerDevice(site, fullCredentials, 'Desktop', 'Windows');
-    const roomy = await createSubscriber(site.server, 'Advanced');
     widths = await openWidths(browser);
+    // Each width its own accounts: the app at one width must not see the other's backups as another device's.
     for (const { width } of widths.all) {
+      const full = await createSubscriber(site.server, 'Basic');
+      const fullCredentials = { apiKey: full.apiKey, apiSecret: full.apiSecret };
+      await registerDevice(site, fullCredentials, 'Laptop', 'Linux');
+      await registerDevice(site, fullCredentials, 'Desktop', 'Windows');
+      const roomy = await createSubscriber(site.server, 'Advanced');
       const app = await startAppProcess({ serverUrl: site.server.url, machineId: `sweep-${width}-${process.pid}`, deviceName: `Sweep ${width}` });
       apps.push(app);
       envs.set(width, { app, full: fullCredentials, roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret } });

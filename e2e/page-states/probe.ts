@@ -62,14 +62,14 @@ try {
     }
   }
   if (front !== 'web') {
-    const full = await createSubscriber(site.server, 'Basic');
-    await register(site, full, 'Laptop');
-    await register(site, full, 'Desktop');
-    const roomy = await createSubscriber(site.server, 'Advanced');
     const widths = await openWidths(browser);
     all.push(widths);
     const envs = new Map<number, AppEnv>();
     for (const { width } of widths.all) {
+      const full = await createSubscriber(site.server, 'Basic');
+      await register(site, full, 'Laptop');
+      await register(site, full, 'Desktop');
+      const roomy = await createSubscriber(site.server, 'Advanced');
       const app = await startAppProcess({ serverUrl: site.server.url, machineId: `probe-${width}-${process.pid}`, deviceName: `Probe ${width}` });
       apps.push(app);
       envs.set(width, { app, full, roomy });
