@@ -29,8 +29,15 @@ function describeViolation(violation: Result): string {
   return `  [${violation.impact ?? 'unknown'}] ${violation.id}: ${violation.help} (${violation.helpUrl})\n${nodes.join('\n')}`;
 }
 
-/** Every axe-core violation on the page now, described with its nodes; empty when there is none. */
+/** Waits (up to 2 s) for the finite CSS transitions and animations running now, so colours are checked as they settle, not mid-fade. */
+const SETTLE_SCRIPT = `Promise.race([
+  Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null))),
+  new Promise((resolve) => setTimeout(resolve, 2000)),
+]).then(() => true)`;
+
+/** Every axe-core violation on the page once it settled, described with its nodes; empty when there is none. */
 export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(SETTLE_SCRIPT);
   await injectAxe(page);
   const results = (await page.evaluate("window.axe.run(document, { resultTypes: ['violations'] })")) as AxeResults;
   return results.violations.map(describeViolation);
