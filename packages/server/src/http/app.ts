@@ -131,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   if (providers.stripe !== null) await app.register(webhookRoutes, { ctx, stripe: providers.stripe });
   await app.register(websiteRoutes, { webDir: config.webDir });
-  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, backups: ownBackups, counters, mail: config.mail });
+  await app.register(adminApiRoutes, { prefix: ADMIN_API, ctx, backups: ownBackups, counters, mail: config.mail, gateways: providers.gateways });
   await app.register(adminSiteRoutes, { adminDir: config.adminDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });

@@ -11,6 +11,7 @@ import {
 } from '@rotki-premium/protocol/admin-api';
 import { recordAudit } from '../../../domain/audit.ts';
 import type { DomainContext } from '../../../domain/context.ts';
+import type { PaymentGateways } from '../../../domain/payments/gateways.ts';
 import { listMail, retryMail, toMailEntry, type MailEntry } from '../../../domain/mail/queue.ts';
 import { replayProviderEvent } from '../../../domain/payments/event-replay.ts';
 import { getProviderEvent, listProviderEvents, type ProviderEvent } from '../../../domain/payments/provider-events.ts';
@@ -55,8 +56,8 @@ function mailView(mail: MailEntry): MailView {
  * it moves money state, although every effect is applied once by its key);
  * the mail outbox with a retry (any operator: a sent mail is never sent twice).
  */
-export async function adminOperationsRoutes(app: FastifyInstance, options: { ctx: DomainContext }): Promise<void> {
-  const { ctx } = options;
+export async function adminOperationsRoutes(app: FastifyInstance, options: { ctx: DomainContext; gateways: PaymentGateways }): Promise<void> {
+  const { ctx, gateways } = options;
 
   app.get(
     path(ADMIN_API_PATHS.events),
@@ -80,7 +81,7 @@ export async function adminOperationsRoutes(app: FastifyInstance, options: { ctx
     async (request): Promise<ProviderEventView> => {
       const { id } = IdParam.parse(request.params);
       const before = await getProviderEvent(ctx, id);
-      const result = await replayProviderEvent(ctx, id);
+      const result = await replayProviderEvent(ctx, id, gateways);
       await asOperator(request, () =>
         recordAudit(ctx.store.db, ctx.clock, {
           accountId: null,

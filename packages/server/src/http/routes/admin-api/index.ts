@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MailConfig } from '../../../config/mail-config.ts';
 import type { Backups } from '../../../domain/backups.ts';
 import type { DomainContext } from '../../../domain/context.ts';
+import type { PaymentGateways } from '../../../domain/payments/gateways.ts';
 import type { CounterStore } from '../../../domain/failure-counters.ts';
 import { adminAuthRoutes } from './admin-auth.ts';
 import { adminConsoleRoutes } from './admin-console.ts';
@@ -17,6 +18,8 @@ export interface AdminApiOptions {
   counters: CounterStore;
   /** Where mail goes, for the System page. */
   mail: MailConfig;
+  /** The payment providers: replaying an event may call one (moving a card renewal to an upgraded plan). */
+  gateways: PaymentGateways;
 }
 
 /** The operator console's API under `/admin/api` (register with that prefix). */
@@ -28,5 +31,5 @@ export async function adminApiRoutes(app: FastifyInstance, options: AdminApiOpti
   await app.register(adminCustomerRoutes, shared);
   await app.register(adminCustomerCareRoutes, { backups: options.backups });
   await app.register(adminConsoleRoutes, shared);
-  await app.register(adminOperationsRoutes, shared);
+  await app.register(adminOperationsRoutes, { ctx: options.ctx, gateways: options.gateways });
 }
