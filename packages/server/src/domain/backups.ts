@@ -244,6 +244,16 @@ function isOpen(row: BackupUploadRow, now: number): boolean {
   return row.state === 'open' && Number(row.expires_at) > now;
 }
 
+/** Whether `row` was abandoned (a newer upload of the account), failed or swept since it was read. */
+async function replacedMeanwhile(b: Backups, row: BackupUploadRow): Promise<boolean> {
+  const latest = await findUpload(b, Number(row.account_id), row.id);
+  return latest === undefined || !isOpen(latest, b.ctx.clock.now());
+}
+
+function uploadReplaced(): BackupError {
+  return new BackupError(409, BackupErrorCode.UploadReplaced, messages.backupUploadReplaced());
+}
+
 /** Removes the data of discarded uploads, then their rows. Failures are left to the next sweep. */
 async function purge(b: Backups, rows: readonly Pick<BackupUploadRow, 'id' | 'temp_ref'>[]): Promise<number> {
   let purged = 0;
@@ -369,8 +379,13 @@ async function complete(b: Backups, row: BackupUploadRow, keep: number): Promise
   const { ctx, blobs } = b;
   const chunks = parseChunks(row.chunk_ends);
   const state = b.hashes.get(row.id);
-  const digest =
-    state !== undefined && state.bytes === Number(row.expected_size) ? state.hash.copy().digest('base64') : await hashStored(b, row, chunks);
+  let digest: string;
+  try {
+    digest = state !== undefined && state.bytes === Number(row.expected_size) ? state.hash.copy().digest('base64') : await hashStored(b, row, chunks);
+  } catch (error) {
+    if (await replacedMeanwhile(b, row)) throw uploadReplaced();
+    throw error;
+  }
   if (digest !== row.file_hash) {
     await failUpload(b, row);
     throw new BackupError(400, BackupErrorCode.HashMismatch, messages.backupHashMismatch());
@@ -380,6 +395,8 @@ async function complete(b: Backups, row: BackupUploadRow, keep: number): Promise
   try {
     blobRef = await blobs.seal(row.temp_ref, chunks);
   } catch (error) {
+    // Another upload of the account started meanwhile and abandoned this one, removing its data.
+    if (await replacedMeanwhile(b, row)) throw uploadReplaced();
     // Stored chunks are missing or of the wrong size: this upload cannot complete, the client starts again.
     if (error instanceof BlobMissingError) await discard(b, row);
     throw error;
@@ -536,7 +553,7 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
     // A first chunk that did not arrive leaves nothing: the client never learnt its upload id.
     if (first) await discard(b, row);
     if (error instanceof BackupError) throw error;
-    if (error instanceof UploadGoneError) throw new BackupError(409, BackupErrorCode.UploadReplaced, messages.backupUploadReplaced());
+    if (error instanceof UploadGoneError || (!first && (await replacedMeanwhile(b, row)))) throw uploadReplaced();
     if (meter.received < length && (data.errored !== null || data.destroyed)) {
       throw new BackupError(400, BackupErrorCode.InvalidChunk, messages.backupChunkInterrupted());
     }

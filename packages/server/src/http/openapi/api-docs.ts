@@ -31,7 +31,7 @@ declare module 'fastify' {
  * route without a schema (JSON.stringify): documenting a route changes no byte
  * on the wire.
  */
-function passThroughCompilers(app: FastifyInstance): void {
+export function passThroughCompilers(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 }
