@@ -1,6 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { call, deviceId, ENDPOINTS, registration, type Credentials } from '../packages/server/test/support/rotki-app.ts';
+import { findAccountByUsername } from '../packages/server/src/domain/accounts.ts';
+import { recordOperatorPayment } from '../packages/server/src/domain/payments/manual.ts';
+import { recordRefund } from '../packages/server/src/domain/payments/refunds.ts';
 import { createSubscriber } from '../test-support/server-process.ts';
 import { APP_STATES, type AppEnv } from './page-states/app-states.ts';
 import { WEBSITE_PERSONAS, WEBSITE_STATES, type WebsiteEnv, type WebsitePersona } from './page-states/website-states.ts';
@@ -23,6 +26,16 @@ async function registerDevice(site: Site, credentials: Credentials, name: string
   if (result.status !== 201) throw new Error(`registering ${name} answered ${result.status}`);
 }
 
+/** A year paid by bank transfer, a part of it refunded: the payments table then shows both. */
+async function payAndRefundPart(site: Site, username: string): Promise<void> {
+  const { ctx } = site.domain;
+  const account = await findAccountByUsername(ctx, username);
+  if (account === null) throw new Error(`no account ${username}`);
+  await recordOperatorPayment(ctx, { accountId: account.id, amountMinor: 18_000, reference: `sweep-bank-${account.id}`, tierName: 'Basic', period: 'yearly' });
+  const payment = await ctx.store.db.selectFrom('payments').select('id').where('account_id', '=', account.id).executeTakeFirstOrThrow();
+  await recordRefund(ctx, { accountId: account.id, paymentId: Number(payment.id), amountMinor: 3000, reason: 'Price error' });
+}
+
 describe('every page state of the website, at 390 px and 1280 px', () => {
   let site: Site;
   let browser: Browser;
@@ -40,6 +53,7 @@ describe('every page state of the website, at 390 px and 1280 px', () => {
     const credentials = { apiKey: subscriber.apiKey, apiSecret: subscriber.apiSecret };
     await registerDevice(site, credentials, 'Laptop', 'Linux');
     await registerDevice(site, credentials, 'Desktop', 'Windows');
+    await payAndRefundPart(site, subscriber.username);
     const logins: Record<WebsitePersona, string | null> = { visitor: null, newcomer, subscriber: subscriber.username };
 
     for (const persona of WEBSITE_PERSONAS) {

@@ -136,9 +136,13 @@ export const WEBSITE_STATES: WebsiteState[] = [
     arrive: (page, env) => visit(page, env, '/home/devices', (p) => p.getByText('No devices yet').waitFor()),
   },
   {
-    name: 'subscription: credentials hidden',
+    name: 'subscription: credentials hidden, a partly refunded payment',
     as: 'subscriber',
-    arrive: (page, env) => visit(page, env, '/home/subscription', (p) => new SubscriptionPage(p).field('API Key').waitFor()),
+    async arrive(page, env) {
+      await visit(page, env, '/home/subscription', (p) => new SubscriptionPage(p).field('API Key').waitFor());
+      await page.getByTestId('payment-refunded').getByText('€30.00 refunded').first().waitFor();
+      await page.getByTestId('payments-table').getByText('Partly refunded').first().waitFor();
+    },
   },
   {
     name: 'subscription: credentials revealed and copied',

@@ -182,6 +182,8 @@ export const WebPayment = z.object({
   id: z.number().int(),
   createdAt: z.string(),
   amountMinor: z.number().int(),
+  /** Paid back so far (refunds the operator recorded against this payment); 0 when none. */
+  refundedMinor: z.number().int(),
   currency: z.string(),
   method: z.string(),
   reference: z.string(),

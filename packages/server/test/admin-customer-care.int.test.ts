@@ -8,8 +8,11 @@ import {
   customerActionPath,
   customerPath,
 } from '@rotki-premium/protocol/admin-api';
+import { BILLING_PATHS, PaymentsResponse } from '@rotki-premium/protocol/billing-api';
+import { WEB_API_PATHS } from '@rotki-premium/protocol/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test-support/databases.ts';
+import { HttpWebSession } from '../../../test-support/http-web-session.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type Subscriber, type TestStorage } from '../../../test-support/server-process.ts';
 import { createOperator } from '../src/domain/operators/operators.ts';
@@ -87,6 +90,12 @@ for (const dialect of DIALECTS) {
       expect(afterFirst.refunds).toEqual([
         expect.objectContaining({ paymentId: payment.id, paymentReference: reference, amountMinor: 3000, reason: 'Price error on the invoice', operator: operatorName }),
       ]);
+      // The subscriber's own payments table shows what was paid back (the operator's reason stays in the console).
+      const subscriber = new HttpWebSession(server.url);
+      expect((await subscriber.request('POST', WEB_API_PATHS.login, { username: who.username, password: who.password })).status).toBe(200);
+      const seen = async () => PaymentsResponse.parse((await subscriber.request('GET', BILLING_PATHS.payments)).json).payments;
+      expect(await seen()).toEqual([expect.objectContaining({ reference, amountMinor: 18_000, refundedMinor: 3000 })]);
+      expect(JSON.stringify(await seen())).not.toContain('Price error');
 
       // Revenue today and the payment's monthly share both lose the refund: 18000 a year was 1500 a month, 15000 is 1250.
       const after = await dashboardToday();
@@ -97,6 +106,7 @@ for (const dialect of DIALECTS) {
       expect((await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 15_001, reason: 'rest' })).status).toBe(400);
       const rest = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 15_000, reason: 'Cancelled within 14 days' });
       expect(CustomerDetail.parse(rest.json).payments[0]).toMatchObject({ refundedMinor: 18_000 });
+      expect(await seen()).toEqual([expect.objectContaining({ reference, refundedMinor: 18_000 })]);
       const full = await support.request('POST', customerActionPath(id, 'refund'), { paymentId: payment.id, amountMinor: 1, reason: 'one more' });
       expect(full.status).toBe(400);
       expect(JSON.stringify(full.json)).toContain('refunded in full already');

@@ -38,6 +38,7 @@ export function webPayment(payment: PaymentView): WebPayment {
     id: payment.id,
     createdAt: new Date(payment.createdAt).toISOString(),
     amountMinor: payment.amountMinor,
+    refundedMinor: payment.refundedMinor,
     currency: payment.currency,
     method: payment.method,
     reference: payment.reference,
