@@ -1,6 +1,6 @@
 /**
  * Takes the operator console's screenshots of the README: a throwaway server on
- * a temp folder with a few subscribers, a payment, a webhook event and a failed
+ * a temp folder with a few subscribers, a payment partly refunded, a webhook event and a failed
  * mail; an admin operator signs in through the page (password, then the code of
  * the authenticator set up there) and Debian's Chromium saves
  * docs/images/console-dashboard.png, console-customer.png, console-tiers.png,
@@ -22,6 +22,7 @@ import { enqueueMail } from '../packages/server/src/domain/mail/queue.ts';
 import { createOperator } from '../packages/server/src/domain/operators/operators.ts';
 import { totpCode } from '../packages/server/src/domain/second-factor/totp.ts';
 import { recordOperatorPayment } from '../packages/server/src/domain/payments/manual.ts';
+import { recordRefund } from '../packages/server/src/domain/payments/refunds.ts';
 import { storeEventOnce } from '../packages/server/src/domain/payments/provider-events.ts';
 import { grantSubscription } from '../packages/server/src/domain/subscriptions.ts';
 import { createLogger } from '../packages/server/src/logger.ts';
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
       await registerDevice(ctx, owner, { identifier: `${username}-laptop`.padEnd(64, '0'), name: 'Work laptop', platform: 'Linux' });
     }
     await recordOperatorPayment(ctx, { accountId: first, amountMinor: 1800, reference: 'BANK-2026-0042', tierName: 'Basic', period: 'monthly' });
+    const payment = await ctx.store.db.selectFrom('payments').select('id').where('account_id', '=', first).executeTakeFirstOrThrow();
+    await recordRefund(ctx, { accountId: first, paymentId: Number(payment.id), amountMinor: 300, reason: 'Charged the old price by mistake' });
     const payload = JSON.stringify({ id: 'evt_1QdemoCheckout', object: 'event', type: 'customer.created', created: 1_764_000_000, data: { object: {} } });
     await storeEventOnce(ctx, { provider: 'stripe', eventId: 'evt_1QdemoCheckout', type: 'customer.created', payload, occurredAt: Date.now() });
     const mailId = await enqueueMail(ctx.store.db, ctx.clock, { to: 'hal@example.com', template: 'security-notice', data: { username: 'hal', event: 'password_changed' } });
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     await shoot(page, 'console-dashboard');
     await page.goto(`${server.url}/admin/customers/${first}`);
     await page.getByTestId('subscription-state').waitFor();
+    await page.getByTestId('customer-refunds').waitFor();
     await shoot(page, 'console-customer');
     await page.goto(`${server.url}/admin/tiers`);
     await page.getByRole('heading', { name: 'Tiers and prices' }).waitFor();
