@@ -170,6 +170,29 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('limits: a tier edited by another instance shows in the very next answer (the tier list is read with the key)', async () => {
+      const before = await call(server.url, basic, ENDPOINTS.limits);
+      expect(before.json).toMatchObject({ limit_of_devices: 2, gnosispay: false, unlocks: { gnosispay: 'Advanced' } });
+      const db = admin.ctx.store.db;
+      const saved = await db.selectFrom('tiers').select(['device_limit', 'capabilities']).where('name', '=', 'Basic').executeTakeFirstOrThrow();
+      await db.updateTable('tiers').set({ device_limit: 3, capabilities: JSON.stringify(['graphs_view', 'gnosispay']) }).where('name', '=', 'Basic').execute();
+      try {
+        const after = await call(server.url, basic, ENDPOINTS.limits);
+        expect(after.status).toBe(200);
+        expect(after.json).toMatchObject({
+          current_tier: 'Basic',
+          limit_of_devices: 3,
+          gnosispay: true,
+          eth_staking_view: false,
+          unlocks: { gnosispay: 'Basic', graphs_view: 'Basic', eth_staking_view: 'Advanced' },
+        });
+      } finally {
+        await db.updateTable('tiers').set(saved).where('name', '=', 'Basic').execute();
+      }
+      const restored = await call(server.url, basic, ENDPOINTS.limits);
+      expect(restored.json).toMatchObject({ limit_of_devices: 2, gnosispay: false, unlocks: BASIC_UNLOCKS });
+    });
+
     it('limits/unlocks answers without any credentials', async () => {
       const request: PreparedRequest = { method: 'GET', path: '/nest/1/limits/unlocks', headers: { 'user-agent': 'python-requests/2.34.2' } };
       expectJson(await send(server.url, request), 200, { unlocks: BASIC_UNLOCKS });

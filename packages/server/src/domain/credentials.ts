@@ -6,7 +6,7 @@ import { notifySecurityChange } from './security-notices.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, notFound } from './errors.ts';
 import { requireActiveSubscription, isSubscriptionActive } from './subscriptions.ts';
-import { toTier, type Tier } from './tiers.ts';
+import { tiersFromJson, toTier, type Tier } from './tiers.ts';
 
 export interface ApiCredentials {
   apiKey: string;
@@ -134,6 +134,8 @@ export interface Signer {
   /** An operator suspended the account: its signed requests are refused. */
   suspended: boolean;
   subscription: { active: boolean; periodEnd: Date; tier: Tier } | null;
+  /** Every tier, in display order, read in the same statement as the rest. */
+  tiers: readonly Tier[];
 }
 
 export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Promise<Signer | null> {
@@ -168,5 +170,6 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
     apiSecret: decryptSecret(ctx, accountId, row.secret_ciphertext, secretContext(accountId)),
     suspended: row.suspended_at !== null,
     subscription,
+    tiers: tiersFromJson(row.tiers_json),
   };
 }

@@ -36,6 +36,23 @@ export function toTier(row: TierRow): Tier {
   };
 }
 
+let parsedJson: string | null = null;
+let parsedTiers: readonly Tier[] = [];
+
+/**
+ * The tier list from its JSON text (an array of tier rows, as the signer's
+ * statement reads it with every signed request). Parsed again only when the
+ * text differs from the last one: the read itself is never skipped, so an
+ * operator's edit on any instance shows in the next answer.
+ */
+export function tiersFromJson(json: string): readonly Tier[] {
+  if (json !== parsedJson) {
+    parsedTiers = (JSON.parse(json) as TierRow[]).map(toTier);
+    parsedJson = json;
+  }
+  return parsedTiers;
+}
+
 export async function listTiers(ctx: DomainContext): Promise<Tier[]> {
   const rows = await ctx.store.hot.tierRows();
   return rows.map(toTier);

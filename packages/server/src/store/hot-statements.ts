@@ -11,7 +11,10 @@ import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './
  * rebuild and recompile each query on every request.
  */
 export interface HotStatements {
-  /** The key's credentials, account, latest subscription and its tier, in one read. */
+  /**
+   * The key's credentials, account, latest subscription and its tier, and the
+   * whole tier list as JSON (`tiers_json`), in one read.
+   */
   signerRow(apiKey: string): Promise<SignerRow | undefined>;
   /** Every tier, in display order. */
   tierRows(): Promise<TierRow[]>;
@@ -41,12 +44,40 @@ export interface SignerRow {
   reports_lookup_limit: number | null;
   eth_staked_limit: number | null;
   capabilities: string | null;
+  /** Every tier, in display order: a JSON array of tier rows, read in the same statement. */
+  tiers_json: string;
 }
 
 export type QueryTimer = (durationMs: number, failed: boolean) => void;
 
+const TIER_COLUMNS = [
+  'id',
+  'name',
+  'display_order',
+  'device_limit',
+  'max_backup_size_mb',
+  'backup_versions',
+  'pnl_events_limit',
+  'history_events_limit',
+  'reports_lookup_limit',
+  'eth_staked_limit',
+  'capabilities',
+] as const satisfies readonly (keyof TierRow)[];
+
+const tierPairs = TIER_COLUMNS.map((column) => `'${column}', "${column}"`).join(', ');
+
+/**
+ * The tier list as one JSON text, in display order: the signed `limits`
+ * answer needs it, and reading it within the signer's statement spares a
+ * second read (on SQLite a read transaction, on PostgreSQL a round trip).
+ */
+const TIERS_JSON = {
+  sqlite: `(select json_group_array(json_object(${tierPairs}) order by "display_order", "id") from "tiers")`,
+  postgres: `(select coalesce(json_agg(json_build_object(${tierPairs}) order by "display_order", "id"), '[]'::json)::text from "tiers")`,
+} as const;
+
 /** The signer query's SQL for the dialect of `db`, with one parameter: the API key. */
-function signerSql(db: Kysely<Database>): string {
+function signerSql(db: Kysely<Database>, dialect: keyof typeof TIERS_JSON): string {
   return (
     db
       .selectFrom('api_credentials')
@@ -73,6 +104,7 @@ function signerSql(db: Kysely<Database>): string {
         'tiers.reports_lookup_limit',
         'tiers.eth_staked_limit',
         'tiers.capabilities',
+        sql.raw<string>(TIERS_JSON[dialect]).as('tiers_json'),
       ])
       .where('api_credentials.api_key', '=', '')
       .orderBy('subscriptions.id', 'desc')
@@ -128,7 +160,7 @@ export function sqliteHotStatements(
   return {
     signerRow: (apiKey) =>
       timed(timer, () => {
-        signer ??= reader().prepare<[string], SignerRow>(signerSql(db));
+        signer ??= reader().prepare<[string], SignerRow>(signerSql(db, 'sqlite'));
         return signer.get(apiKey);
       }),
     tierRows: () =>
@@ -157,7 +189,7 @@ export function postgresHotStatements(
   replayPool: () => Promise<Pool>,
   timer: () => QueryTimer | null,
 ): HotStatements {
-  const signerText = signerSql(db);
+  const signerText = signerSql(db, 'postgres');
   const tiersText = tiersSql(db);
   const insertText =
     'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") ' +

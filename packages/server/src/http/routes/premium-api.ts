@@ -202,8 +202,8 @@ export async function premiumApiRoutes(app: FastifyInstance, options: PremiumApi
   app.get(
     '/nest/1/limits',
     signed(ENDPOINTS.limits, true, { summary: 'The plan\'s limits and capabilities', querystring: NonceQuery, response: { 200: UserLimits } }), async (request): Promise<UserLimits> => {
-    const tiers = await listTiers(ctx);
-    return userLimitsOf(subscriberOf(request).tier, unlocksOf(tiers));
+    const subscriber = subscriberOf(request);
+    return userLimitsOf(subscriber.tier, unlocksOf(subscriber.tiers));
     },
   );
 

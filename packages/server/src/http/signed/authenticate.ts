@@ -18,6 +18,8 @@ export interface Subscriber {
   apiKey: string;
   tier: Tier;
   periodEnd: Date;
+  /** Every tier, in display order, as read with the key (no second read for `limits`). */
+  tiers: readonly Tier[];
 }
 
 export class AuthFailure extends Error {
@@ -109,5 +111,6 @@ export async function verifySignedRequest(
     apiKey: signer.apiKey,
     tier: subscription.tier,
     periodEnd: subscription.periodEnd,
+    tiers: signer.tiers,
   };
 }
