@@ -235,8 +235,8 @@ export function buildProgram(): Command {
       auditRetentionDays: options.auditRetentionDays,
     });
     // Loaded here: admin commands do not log.
-    const { createLogger } = await import('./logger.ts');
-    const logger = createLogger(config.logLevel, process.stderr);
+    const { createLogger, serverLogDestination } = await import('./logger.ts');
+    const logger = createLogger(config.logLevel, serverLogDestination());
     const server = await startServer(config, readSecrets(), logger);
     process.stdout.write(
       [
