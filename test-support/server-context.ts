@@ -4,7 +4,7 @@ import type { DomainContext } from '../packages/server/src/domain/context.ts';
 import { createCredentials } from '../packages/server/src/domain/credentials.ts';
 import { grantSubscription } from '../packages/server/src/domain/subscriptions.ts';
 import { openContext } from '../packages/server/src/server.ts';
-import type { ServerHandle, Subscriber } from './server-process.ts';
+import { TEST_PASSWORD_HASH_COST, type ServerHandle, type Subscriber } from './server-process.ts';
 
 /** Where a server keeps its state: a handle, or a `TestStorage` plus the server's env. */
 export type StateLocation = Pick<ServerHandle, 'dataDir' | 'databaseUrl'> & { env?: NodeJS.ProcessEnv };
@@ -28,7 +28,7 @@ let counter = 0;
  * setup. Behaviour under test still goes through the server over HTTP or the CLI.
  */
 export async function openServerContext(location: StateLocation): Promise<ServerContext> {
-  const config = buildConfig({ dataDir: location.dataDir, databaseUrl: location.databaseUrl });
+  const config = buildConfig({ dataDir: location.dataDir, databaseUrl: location.databaseUrl, passwordHashCost: TEST_PASSWORD_HASH_COST });
   const ctx = await openContext(config, readSecrets({ ...process.env, ...location.env }));
   return {
     ctx,

@@ -60,6 +60,13 @@ export interface ServerHandle {
   kill(): Promise<void>;
 }
 
+/**
+ * Test servers hash passwords at scrypt N=2^10 instead of 2^17: sign-ups and
+ * logins take a millisecond, not a second of CPU. Tests about the cost itself
+ * pass `ROTKI_PREMIUM_PASSWORD_HASH_COST` in `env`.
+ */
+export const TEST_PASSWORD_HASH_COST = 10;
+
 export interface StartOptions {
   dialect: 'sqlite' | 'postgres';
   /** Reuse a data folder / database (another instance, or a restart). */
@@ -97,6 +104,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ROTKI_PREMIUM_DATA: dataDir,
     ROTKI_PREMIUM_DATABASE: databaseUrl,
     ROTKI_PREMIUM_LOG_LEVEL: 'info',
+    ROTKI_PREMIUM_PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST),
     ...options.env,
   };
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_BIN, 'start', '--host', '127.0.0.1', '--port', '0', ...(options.extraArgs ?? [])], {

@@ -15,6 +15,7 @@ import { listAuditEvents } from './domain/audit.ts';
 import type { DomainContext } from './domain/context.ts';
 import { createCredentials, regenerateCredentials, type ApiCredentials } from './domain/credentials.ts';
 import { DomainError } from './domain/errors.ts';
+import { PASSWORD_HASH_COST } from './domain/passwords.ts';
 import { cancelSubscription, expireSubscription, grantSubscription, type Subscription } from './domain/subscriptions.ts';
 import { currentPrices } from './domain/billing/prices.ts';
 import { formatMoney } from './domain/billing/money.ts';
@@ -30,6 +31,7 @@ interface StoreOptions {
   data?: string;
   database?: string;
   billingConfig?: string;
+  passwordHashCost?: string;
 }
 
 interface StartOptions extends StoreOptions, BlobStoreOptionValues {
@@ -74,6 +76,11 @@ function storeOptions(command: Command): Command {
       new Option('--billing-config <file>', 'billing configuration (JSON): currency, seller, VAT, payment methods').env(
         'ROTKI_PREMIUM_BILLING_CONFIG',
       ),
+    )
+    .addOption(
+      new Option('--password-hash-cost <log2N>', `scrypt cost of new password hashes as log2 N (${PASSWORD_HASH_COST.min}-${PASSWORD_HASH_COST.max}; below ${PASSWORD_HASH_COST.productionMinimum} for tests only)`)
+        .env('ROTKI_PREMIUM_PASSWORD_HASH_COST')
+        .default(String(PASSWORD_HASH_COST.default)),
     );
 }
 
@@ -233,6 +240,7 @@ export function buildProgram(): Command {
       mail: { smtpUrl: options.smtpUrl, mailFrom: options.mailFrom },
       billingConfig: options.billingConfig,
       auditRetentionDays: options.auditRetentionDays,
+      passwordHashCost: options.passwordHashCost,
     });
     // Loaded here: admin commands do not log.
     const { createLogger, serverLogDestination } = await import('./logger.ts');

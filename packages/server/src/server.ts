@@ -12,6 +12,7 @@ import type { DomainContext } from './domain/context.ts';
 import type { ChainWatcher } from './domain/payments/evm/watcher.ts';
 import { KeyRing, loadMasterKey, parseOtherMasterKeys } from './domain/keyring.ts';
 import { checkMasterKey } from './domain/master-key.ts';
+import { PASSWORD_HASH_COST } from './domain/passwords.ts';
 import type { MailWorker } from './domain/mail/worker.ts';
 import { defaultCounterStore } from './domain/failure-counters.ts';
 import { sweepAuditEvents, sweepReplayNonces, sweepSessions } from './domain/sweeps.ts';
@@ -31,7 +32,7 @@ export async function openContext(config: ServerConfig, secrets: ServerSecrets, 
     const keyRing = new KeyRing(loadMasterKey(secrets.masterKey, config.dataDir), parseOtherMasterKeys(secrets.otherMasterKeys));
     // Before anything is written: a process with another key than the database's refuses to start.
     await checkMasterKey(store.db, keyRing, clock.now());
-    return { store, clock, keyRing, siteUrl: config.siteUrl, billing };
+    return { store, clock, keyRing, siteUrl: config.siteUrl, billing, passwordHashCost: config.passwordHashCost };
   } catch (error) {
     await store.destroy();
     throw error;
@@ -72,6 +73,12 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
   // Read first, so a wrong path fails the start before anything is opened.
   const https =
     config.tls === null ? undefined : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+  if (config.passwordHashCost < PASSWORD_HASH_COST.productionMinimum) {
+    logger.warn(
+      { passwordHashCost: config.passwordHashCost, productionMinimum: PASSWORD_HASH_COST.productionMinimum },
+      'password hash cost is below the production minimum: new passwords are cheap to guess (use this for tests only)',
+    );
+  }
   const ctx = await openContext(config, secrets);
   let backups: Backups;
   try {

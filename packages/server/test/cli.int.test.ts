@@ -158,6 +158,20 @@ for (const dialect of DIALECTS) {
         );
         expectUsageError(await cli('admin', 'audit', '--username', username, '--limit', '0'), '--limit must be a whole number ≥ 1, got "0"');
       });
+
+      it('warns at start when the password hash cost is below the production minimum, and only then', async () => {
+        // Test servers hash at a low cost (test-support); this one starts at the default.
+        expect(server.logs()).toContain('password hash cost is below the production minimum');
+        const production = await startServer({ dialect, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, env: { ROTKI_PREMIUM_PASSWORD_HASH_COST: '' } });
+        try {
+          expect(production.logs()).not.toContain('password hash cost');
+        } finally {
+          await production.stop();
+        }
+        // A bad value is a configuration error, as for the other start options.
+        const refused = await cli('start', '--port', '0', '--password-hash-cost', '9');
+        expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 1, stderr: 'error: password hash cost must be a whole number ≥ 10, got "9"\n' });
+      });
     }
   });
 }

@@ -14,14 +14,15 @@ describe('buildConfig', () => {
       failedSignatureWindowMs: 60_000,
       logLevel: 'info',
       trustProxy: false,
+      passwordHashCost: 17,
     });
     expect(config.dataDir).toMatch(/\/data$/);
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads numbers given as text, as the command line passes them', () => {
-    const config = buildConfig({ port: '0', nonceWindowSeconds: '60', failedSignatureLimit: '5', trustProxy: 'true' });
-    expect(config).toMatchObject({ port: 0, nonceWindowMs: 60_000, failedSignatureLimit: 5, trustProxy: 1 });
+    const config = buildConfig({ port: '0', nonceWindowSeconds: '60', failedSignatureLimit: '5', trustProxy: 'true', passwordHashCost: '12' });
+    expect(config).toMatchObject({ port: 0, nonceWindowMs: 60_000, failedSignatureLimit: 5, trustProxy: 1, passwordHashCost: 12 });
   });
 
   it.each([
@@ -30,6 +31,8 @@ describe('buildConfig', () => {
     [{ nonceWindowSeconds: '0' }, 'nonce window must be a whole number ≥ 1, got "0"'],
     [{ nonceWindowSeconds: '1.5' }, 'nonce window must be a whole number ≥ 1, got "1.5"'],
     [{ failedSignatureLimit: '-1' }, 'failed signature limit must be a whole number ≥ 1, got "-1"'],
+    [{ passwordHashCost: '9' }, 'password hash cost must be a whole number ≥ 10, got "9"'],
+    [{ passwordHashCost: '131072' }, 'password hash cost must be at most 20, got 131072'],
   ])('refuses %j with a message naming the option', (input, message) => {
     expect(() => buildConfig(input)).toThrow(message);
   });

@@ -32,6 +32,7 @@ import { createLogger } from '../src/logger.ts';
 import { openStore } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { pythonJsonDumps } from './support/rotki-app.ts';
+import { TEST_PASSWORD_HASH_COST } from '../../../test-support/server-process.ts';
 
 /** Bounded, so the suite stays within CI's time on a loaded machine; FUZZ_RUNS raises it by hand. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -66,7 +67,7 @@ async function fixture(dialect: 'sqlite' | 'postgres'): Promise<Fixture> {
   const store = openStore({ dataDir: join(dir, 'data'), databaseUrl: scratch?.url ?? '' });
   await migrateToLatest(store);
   await seedDefaultPrices(store.db, DEFAULT_BILLING.currency);
-  const ctx: DomainContext = { store, clock: systemClock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing: DEFAULT_BILLING };
+  const ctx: DomainContext = { store, clock: systemClock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing: DEFAULT_BILLING, passwordHashCost: TEST_PASSWORD_HASH_COST };
   const account = await createAccount(ctx, { username: 'fuzzed', email: 'fuzzed@example.com', password: 'correct horse battery' });
   await grantSubscription(ctx, account.id, 'Basic', 1);
   const pair = await createCredentials(ctx, account.id);

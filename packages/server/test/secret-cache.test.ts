@@ -15,6 +15,7 @@ import { AuthFailure, verifySignedRequest, type SignedRequestInput } from '../sr
 import { openStore } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { ManualClock, newAccount, SCRYPT_TIMEOUT_MS, START_MS } from './support/test-context.ts';
+import { TEST_PASSWORD_HASH_COST } from '../../../test-support/server-process.ts';
 
 const WINDOW_MS = 300_000;
 let nonce = START_MS;
@@ -61,6 +62,7 @@ describe('decrypted secrets cached per instance', { timeout: SCRYPT_TIMEOUT_MS }
       keyRing: new KeyRing(masterKey),
       siteUrl: 'https://premium.example.test',
       billing: DEFAULT_BILLING,
+      passwordHashCost: TEST_PASSWORD_HASH_COST,
     });
     a = instance();
     await migrateToLatest(a.store);

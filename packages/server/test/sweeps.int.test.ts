@@ -11,6 +11,7 @@ import { deleteOlderThan, sweepAuditEvents, sweepReplayNonces, sweepSessions } f
 import { openStore, type Store } from '../src/store/database.ts';
 import { migrateToLatest } from '../src/store/migrate.ts';
 import { ManualClock, START_MS } from './support/test-context.ts';
+import { TEST_PASSWORD_HASH_COST } from '../../../test-support/server-process.ts';
 
 const DAY = 86_400_000;
 
@@ -29,7 +30,7 @@ for (const dialect of DIALECTS) {
       store = openStore({ dataDir, databaseUrl: scratch?.url ?? '' });
       await migrateToLatest(store);
       clock = new ManualClock(START_MS);
-      ctx = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing: DEFAULT_BILLING };
+      ctx = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing: DEFAULT_BILLING, passwordHashCost: TEST_PASSWORD_HASH_COST };
       const account = await store.db
         .insertInto('accounts')
         .values({ username: 'sweeper', email: 'sweeper@example.com', password_hash: 'x', created_at: START_MS })

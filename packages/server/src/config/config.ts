@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { buildBackupConfig, type BackupConfigInput, type BackupStorageConfig } from './backup-config.ts';
+import { PASSWORD_HASH_COST } from '../domain/passwords.ts';
 import { buildMailConfig, type MailConfig, type MailConfigInput } from './mail-config.ts';
 
 /** Everything the server reads from its options and environment, read once. */
@@ -48,6 +49,8 @@ export interface ServerConfig {
   billingConfigFile: string;
   /** Audit events older than this are removed by the sweep; null: kept for ever. */
   auditRetentionMs: number | null;
+  /** scrypt cost of new password hashes as log2 N (17 by default, the production minimum; lower for test servers). */
+  passwordHashCost: number;
 }
 
 export type TrustProxy = false | number | string[];
@@ -128,6 +131,14 @@ export interface ConfigInput {
   billingConfig?: string | undefined;
   /** Days to keep audit events; 0 or empty: for ever. */
   auditRetentionDays?: number | string | undefined;
+  /** log2 of scrypt's N for new password hashes. */
+  passwordHashCost?: number | string | undefined;
+}
+
+function passwordHashCost(value: number | string | undefined): number {
+  const cost = integer(value, PASSWORD_HASH_COST.default, 'password hash cost', PASSWORD_HASH_COST.min);
+  if (cost > PASSWORD_HASH_COST.max) throw new Error(`password hash cost must be at most ${PASSWORD_HASH_COST.max}, got ${cost}`);
+  return cost;
 }
 
 function integer(value: number | string | undefined, fallback: number, name: string, min = 0): number {
@@ -230,6 +241,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     mail: buildMailConfig(input.mail ?? {}, dataDir, siteUrl),
     billingConfigFile: input.billingConfig === undefined || input.billingConfig === '' ? '' : resolve(input.billingConfig),
     auditRetentionMs: auditRetention(input.auditRetentionDays),
+    passwordHashCost: passwordHashCost(input.passwordHashCost),
   });
 }
 

@@ -5,7 +5,7 @@ import type { AccountRow, Database } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, DomainError, invalid, notFound } from './errors.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { dummyHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 
 /** One set of rules for the server and the sign-up form (the protocol package holds them). */
 export const Username = AccountUsername;
@@ -79,7 +79,7 @@ export async function createAccount(ctx: DomainContext, input: NewAccount, ip: s
   if (taken !== undefined) {
     throw conflict(taken.username.toLowerCase() === username.toLowerCase() ? `Username "${username}" is taken` : 'An account with this email exists');
   }
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, ctx.passwordHashCost);
   try {
     const row = await db
       .insertInto('accounts')
@@ -140,8 +140,8 @@ export async function checkCurrentPassword(ctx: DomainContext, accountId: number
 }
 
 /** Spends the work of a password check when there is no account, so timing reveals nothing. */
-export async function spendPasswordCheck(password: string): Promise<void> {
-  await verifyPassword(password, DUMMY_HASH);
+export async function spendPasswordCheck(ctx: DomainContext, password: string): Promise<void> {
+  await verifyPassword(password, dummyHash(ctx.passwordHashCost));
 }
 
 /** Checks a username-or-email and password; null when either is wrong (without saying which). */
@@ -149,11 +149,26 @@ export async function authenticatePassword(ctx: DomainContext, login: string, pa
   const row = await findAccountRowByLogin(ctx, login);
   if (row === undefined) {
     // Spend the same work as a real check so timing does not reveal which accounts exist.
-    await verifyPassword(password, DUMMY_HASH);
+    await spendPasswordCheck(ctx, password);
     return null;
   }
-  return (await verifyPassword(password, row.password_hash)) ? toAccount(row) : null;
+  if (!(await verifyPassword(password, row.password_hash))) return null;
+  await rehashAtCurrentCost(ctx, row, password);
+  return toAccount(row);
 }
 
-const DUMMY_HASH =
-  'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+/**
+ * A hash made at another cost than the configured one is replaced at a
+ * correct login, so raising the cost reaches every account that signs in.
+ * Only if the hash is still the one checked (a password change in between wins).
+ */
+async function rehashAtCurrentCost(ctx: DomainContext, row: AccountRow, password: string): Promise<void> {
+  if (!needsRehash(row.password_hash, ctx.passwordHashCost)) return;
+  const passwordHash = await hashPassword(password, ctx.passwordHashCost);
+  await ctx.store.db
+    .updateTable('accounts')
+    .set({ password_hash: passwordHash })
+    .where('id', '=', row.id)
+    .where('password_hash', '=', row.password_hash)
+    .execute();
+}

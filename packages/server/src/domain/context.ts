@@ -12,4 +12,6 @@ export interface DomainContext {
   siteUrl: string;
   /** Currency, seller, VAT and payment methods, from the billing configuration. */
   billing: BillingSettings;
+  /** scrypt cost (log2 N) of new password hashes; existing hashes verify with the parameters stored in them. */
+  passwordHashCost: number;
 }

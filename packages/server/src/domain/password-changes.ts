@@ -34,7 +34,7 @@ export async function requestPasswordReset(ctx: DomainContext, login: string, ip
 async function setPassword(ctx: DomainContext, accountId: number, password: string): Promise<string> {
   const account = await ctx.store.db.selectFrom('accounts').select(['username', 'email']).where('id', '=', accountId).executeTakeFirstOrThrow();
   const checked = await requireStrongPassword(password, [account.username, account.email]);
-  return hashPassword(checked);
+  return hashPassword(checked, ctx.passwordHashCost);
 }
 
 /**

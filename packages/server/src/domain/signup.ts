@@ -32,7 +32,7 @@ export async function signUp(ctx: DomainContext, input: SignupInput, ip: string 
   const owner = await db.selectFrom('accounts').select(['id', 'username']).where('email', '=', email).executeTakeFirst();
   if (owner !== undefined) {
     await requireStrongPassword(input.password, [username, email]);
-    await spendPasswordCheck(input.password);
+    await spendPasswordCheck(ctx, input.password);
     await noticeSignupAttempt(ctx, Number(owner.id), owner.username, email, ip);
     return { created: false };
   }

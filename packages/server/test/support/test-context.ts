@@ -10,6 +10,7 @@ import { openStore } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { seedDefaultPrices } from '../../src/domain/billing/prices.ts';
 import { DEFAULT_BILLING, type BillingSettings } from '../../src/domain/billing/settings.ts';
+import { TEST_PASSWORD_HASH_COST } from '../../../../test-support/server-process.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
@@ -54,7 +55,7 @@ export async function createTestContext(startMs = START_MS, billing: BillingSett
   await migrateToLatest(store);
   await seedDefaultPrices(store.db, billing.currency);
   const clock = new ManualClock(startMs);
-  const ctx: DomainContext = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing };
+  const ctx: DomainContext = { store, clock, keyRing: new KeyRing(randomBytes(32)), siteUrl: 'https://premium.example.test', billing, passwordHashCost: TEST_PASSWORD_HASH_COST };
   return {
     ctx,
     clock,

@@ -5,7 +5,7 @@ import type { OperatorRow } from '../../store/operators.table.ts';
 import { recordAudit } from '../audit.ts';
 import type { DomainContext } from '../context.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
-import { hashPassword, verifyPassword } from '../passwords.ts';
+import { dummyHash, hashPassword, verifyPassword } from '../passwords.ts';
 
 /**
  * Operators run the console. They are made only by the command line, apart
@@ -67,7 +67,7 @@ export async function createOperator(
   if (taken !== undefined) throw conflict(`Operator "${username}" exists`);
   const row = await db
     .insertInto('operators')
-    .values({ username, email, role, password_hash: await hashPassword(password), created_at: ctx.clock.now() })
+    .values({ username, email, role, password_hash: await hashPassword(password, ctx.passwordHashCost), created_at: ctx.clock.now() })
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(db, ctx.clock, { accountId: null, action: 'operator.created', detail: { operator: username, role } });
@@ -115,12 +115,10 @@ export async function disableOperator(ctx: DomainContext, username: string): Pro
   return toOperator({ ...row, disabled_at: now });
 }
 
-const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
-
 /** The operator whose name and password these are, or null (disabled operators included), in the same time either way. */
 export async function checkOperatorPassword(ctx: DomainContext, username: string, password: string): Promise<OperatorRow | null> {
   const row = await findOperatorRow(ctx, username);
-  const matches = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+  const matches = await verifyPassword(password, row?.password_hash ?? dummyHash(ctx.passwordHashCost));
   return row !== null && matches && row.disabled_at === null ? row : null;
 }
 
