@@ -63,6 +63,8 @@ export const ENDPOINTS = {
   ]),
   /** Our app only (issue 9): the current backup and the versions kept, with who uploaded each. */
   backupHistory: endpoint('GET', '/nest/1', 'backup/history', 'backup/history', 'query', ['nonce']),
+  /** Our app only (issue 9): which devices are stale, and the stale devices replaced at the limit. */
+  deviceStatus: endpoint('GET', '/nest/1', 'devices/status', 'devices/status', 'query', ['nonce']),
 } as const satisfies Record<string, PremiumEndpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

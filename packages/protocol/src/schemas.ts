@@ -51,6 +51,33 @@ export type Device = z.infer<typeof Device>;
 export const DeviceList = z.object({ devices: z.array(Device), limit: z.number().int() });
 export type DeviceList = z.infer<typeof DeviceList>;
 
+/** A stale device the server replaced with a new one at the device limit (operator option, issue 9). */
+export const DeviceReplacement = z.object({
+  replaced_device_name: z.string(),
+  replaced_platform: z.string(),
+  /** Unix seconds: when the replaced device was last seen. */
+  replaced_last_seen_at: z.number(),
+  device_name: z.string(),
+  platform: z.string(),
+  /** Unix seconds. */
+  replaced_at: z.number(),
+});
+export type DeviceReplacement = z.infer<typeof DeviceReplacement>;
+
+/**
+ * `GET /nest/1/devices/status` (our app only; the rotki app's device list
+ * stays as it is): which devices are stale (unseen for `stale_after_days`
+ * days), whether the server replaces a stale device at the limit, and the
+ * replacements it made, newest first.
+ */
+export const DeviceStatus = z.object({
+  stale_after_days: z.number().int(),
+  replaces_stale: z.boolean(),
+  devices: z.array(z.object({ device_identifier: z.string(), last_seen_at: z.number(), stale: z.boolean() })),
+  replacements: z.array(DeviceReplacement),
+});
+export type DeviceStatus = z.infer<typeof DeviceStatus>;
+
 /** The 422 body of a refused registration (PROTOCOL.md decision 6). */
 export const DeviceLimitError = z.object({
   error: z.string(),

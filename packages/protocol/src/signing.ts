@@ -15,11 +15,13 @@ export const SIGN_METHODS = [
   'backup/range',
   // Our app only (issue 9): the rotki app never calls it.
   'backup/history',
+  // Our app only (issue 9): stale devices and replacements.
+  'devices/status',
 ] as const;
 export type SignMethod = (typeof SIGN_METHODS)[number];
 
 /** Methods whose message carries the hex digest; the others carry the raw 32 bytes. */
-const HEX_DIGEST_METHODS: ReadonlySet<SignMethod> = new Set(['devices', 'limits', 'backup', 'backup/range', 'backup/history']);
+const HEX_DIGEST_METHODS: ReadonlySet<SignMethod> = new Set(['devices', 'limits', 'backup', 'backup/range', 'backup/history', 'devices/status']);
 
 export type DigestFamily = 'hex' | 'raw';
 

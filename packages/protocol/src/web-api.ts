@@ -312,10 +312,32 @@ export const WebDevice = z.object({
   createdAt: z.string(),
   lastSeenAt: z.string(),
   user: z.string(),
+  /** Unseen for the operator's stale-device days or more. */
+  stale: z.boolean(),
 });
 export type WebDevice = z.infer<typeof WebDevice>;
 
-export const WebDeviceList = z.object({ devices: z.array(WebDevice), limit: z.number().int() });
+/** A stale device the server replaced with a new one at the device limit; dates are ISO 8601. */
+export const WebDeviceReplacement = z.object({
+  replacedLabel: z.string(),
+  replacedPlatform: z.string(),
+  replacedLastSeenAt: z.string(),
+  label: z.string(),
+  platform: z.string(),
+  replacedAt: z.string(),
+});
+export type WebDeviceReplacement = z.infer<typeof WebDeviceReplacement>;
+
+export const WebDeviceList = z.object({
+  devices: z.array(WebDevice),
+  limit: z.number().int(),
+  /** A device unseen for this many days is stale. */
+  staleAfterDays: z.number().int(),
+  /** Whether a registration at the limit replaces the longest-unseen stale device. */
+  replacesStale: z.boolean(),
+  /** The replacements made, newest first. */
+  replacements: z.array(WebDeviceReplacement),
+});
 export type WebDeviceList = z.infer<typeof WebDeviceList>;
 
 export const WebSuccess = z.object({ success: z.literal(true) });

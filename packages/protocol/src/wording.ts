@@ -67,3 +67,14 @@ export function formatAgo(thenSeconds: number, nowSeconds: number): string {
 export function formatUtc(unixSeconds: number): string {
   return `${new Date(unixSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** A stale device's mark: "Stale — not seen for 143 days" (whole days, rounded down). */
+export function staleDeviceText(lastSeenSeconds: number, nowSeconds: number): string {
+  const days = Math.max(0, Math.floor((nowSeconds - lastSeenSeconds) / 86_400));
+  return `Stale — not seen for ${plural(days, 'day')}`;
+}
+
+/** "Old laptop (unseen since Jul 12, 2026) was replaced by New PC on Dec 2, 2026"; dates as the front end writes them. */
+export function deviceReplacementText(replaced: string, unseenSince: string, replacement: string, on: string): string {
+  return `${replaced} (unseen since ${unseenSince}) was replaced by ${replacement} on ${on}`;
+}

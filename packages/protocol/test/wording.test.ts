@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countOf, formatAgo, formatBytes, formatMiB, formatUtc, formatWait, plural } from '../src/wording.ts';
+import { countOf, deviceReplacementText, formatAgo, formatBytes, formatMiB, formatUtc, formatWait, plural, staleDeviceText } from '../src/wording.ts';
 
 describe('message numbers', () => {
   it('agree in number', () => {
@@ -45,5 +45,14 @@ describe('message numbers', () => {
     expect(formatAgo(now - 3 * 3600 - 59, now)).toBe('3 hours ago');
     expect(formatAgo(now - 3 * 86_400, now)).toBe('3 days ago');
     expect(formatUtc(1_764_684_065)).toBe('2025-12-02 14:01:05 UTC');
+  });
+
+  it('mark a stale device in whole days and say which device replaced it', () => {
+    const now = 1_764_684_000;
+    expect(staleDeviceText(now - 143 * 86_400 - 3600, now)).toBe('Stale — not seen for 143 days');
+    expect(staleDeviceText(now - 86_400, now)).toBe('Stale — not seen for 1 day');
+    expect(deviceReplacementText('Old laptop', 'Jul 12, 2026', 'New PC', 'Dec 2, 2026')).toBe(
+      'Old laptop (unseen since Jul 12, 2026) was replaced by New PC on Dec 2, 2026',
+    );
   });
 });

@@ -58,6 +58,8 @@ interface StartOptions extends StoreOptions, BlobStoreOptionValues {
   smtpUrl?: string;
   mailFrom?: string;
   auditRetentionDays?: string;
+  staleDeviceDays: string;
+  replaceStaleDevices?: boolean | string;
 }
 
 interface JsonOption {
@@ -211,6 +213,17 @@ export function buildProgram(): Command {
         new Option('--audit-retention-days <days>', 'remove audit events older than this (0: keep them for ever)')
           .env('ROTKI_PREMIUM_AUDIT_RETENTION_DAYS')
           .default('0'),
+      )
+      .addOption(
+        new Option('--stale-device-days <days>', 'a device unseen for this many days is marked stale')
+          .env('ROTKI_PREMIUM_STALE_DEVICE_DAYS')
+          .default('90'),
+      )
+      .addOption(
+        new Option(
+          '--replace-stale-devices [bool]',
+          'when a registration hits the device limit, replace the longest-unseen stale device (off by default)',
+        ).env('ROTKI_PREMIUM_REPLACE_STALE_DEVICES'),
       ),
   )).action(async (options: StartOptions) => {
     const config = buildConfig({
@@ -241,6 +254,8 @@ export function buildProgram(): Command {
       billingConfig: options.billingConfig,
       auditRetentionDays: options.auditRetentionDays,
       passwordHashCost: options.passwordHashCost,
+      staleDeviceDays: options.staleDeviceDays,
+      replaceStaleDevices: options.replaceStaleDevices,
     });
     // Loaded here: admin commands do not log.
     const { createLogger, serverLogDestination } = await import('./logger.ts');

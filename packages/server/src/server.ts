@@ -32,7 +32,7 @@ export async function openContext(config: ServerConfig, secrets: ServerSecrets, 
     const keyRing = new KeyRing(loadMasterKey(secrets.masterKey, config.dataDir), parseOtherMasterKeys(secrets.otherMasterKeys));
     // Before anything is written: a process with another key than the database's refuses to start.
     await checkMasterKey(store.db, keyRing, clock.now());
-    return { store, clock, keyRing, siteUrl: config.siteUrl, billing, passwordHashCost: config.passwordHashCost };
+    return { store, clock, keyRing, siteUrl: config.siteUrl, billing, passwordHashCost: config.passwordHashCost, devices: config.devices };
   } catch (error) {
     await store.destroy();
     throw error;

@@ -20,6 +20,12 @@ describe('buildConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('marks devices stale after 90 days and replaces none unless asked (issue 9)', () => {
+    expect(buildConfig({}).devices).toEqual({ staleAfterDays: 90, replaceStale: false });
+    expect(buildConfig({ staleDeviceDays: '30', replaceStaleDevices: true }).devices).toEqual({ staleAfterDays: 30, replaceStale: true });
+    expect(buildConfig({ replaceStaleDevices: 'false' }).devices.replaceStale).toBe(false);
+  });
+
   it('reads numbers given as text, as the command line passes them', () => {
     const config = buildConfig({ port: '0', nonceWindowSeconds: '60', failedSignatureLimit: '5', trustProxy: 'true', passwordHashCost: '12' });
     expect(config).toMatchObject({ port: 0, nonceWindowMs: 60_000, failedSignatureLimit: 5, trustProxy: 1, passwordHashCost: 12 });
@@ -33,6 +39,8 @@ describe('buildConfig', () => {
     [{ failedSignatureLimit: '-1' }, 'failed signature limit must be a whole number ≥ 1, got "-1"'],
     [{ passwordHashCost: '9' }, 'password hash cost must be a whole number ≥ 10, got "9"'],
     [{ passwordHashCost: '131072' }, 'password hash cost must be at most 20, got 131072'],
+    [{ staleDeviceDays: '0' }, 'stale device days must be a whole number ≥ 1, got "0"'],
+    [{ replaceStaleDevices: 'yes please' }, '--replace-stale-devices takes true or false, got "yes please"'],
   ])('refuses %j with a message naming the option', (input, message) => {
     expect(() => buildConfig(input)).toThrow(message);
   });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { buildBackupConfig, type BackupConfigInput, type BackupStorageConfig } from './backup-config.ts';
 import { PASSWORD_HASH_COST } from '../domain/passwords.ts';
 import { buildMailConfig, type MailConfig, type MailConfigInput } from './mail-config.ts';
+import { DEFAULT_DEVICE_POLICY, type DevicePolicy } from '../domain/device-policy.ts';
 
 /** Everything the server reads from its options and environment, read once. */
 export interface ServerConfig {
@@ -51,6 +52,8 @@ export interface ServerConfig {
   auditRetentionMs: number | null;
   /** scrypt cost of new password hashes as log2 N (17 by default, the production minimum; lower for test servers). */
   passwordHashCost: number;
+  /** When a device counts as stale, and whether a registration at the limit replaces one. */
+  devices: DevicePolicy;
 }
 
 export type TrustProxy = false | number | string[];
@@ -133,6 +136,10 @@ export interface ConfigInput {
   auditRetentionDays?: number | string | undefined;
   /** log2 of scrypt's N for new password hashes. */
   passwordHashCost?: number | string | undefined;
+  /** Days unseen after which a device is stale (at least 1). */
+  staleDeviceDays?: number | string | undefined;
+  /** Replace the longest-unseen stale device when a registration hits the limit. */
+  replaceStaleDevices?: boolean | string | undefined;
 }
 
 function passwordHashCost(value: number | string | undefined): number {
@@ -174,6 +181,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 function auditRetention(days: number | string | undefined): number | null {
   const parsed = integer(days, 0, 'audit retention days');
   return parsed === 0 ? null : parsed * DAY_MS;
+}
+
+function flag(value: boolean | string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === false || value === 'false' || value === '0') return false;
+  if (value === true || value === 'true' || value === '1') return true;
+  throw new Error(`${name} takes true or false, got "${value}"`);
+}
+
+function devicePolicy(input: ConfigInput): DevicePolicy {
+  return Object.freeze({
+    staleAfterDays: integer(input.staleDeviceDays, DEFAULT_DEVICE_POLICY.staleAfterDays, 'stale device days', 1),
+    replaceStale: flag(input.replaceStaleDevices, '--replace-stale-devices'),
+  });
 }
 
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -242,6 +262,7 @@ export function buildConfig(input: ConfigInput): ServerConfig {
     billingConfigFile: input.billingConfig === undefined || input.billingConfig === '' ? '' : resolve(input.billingConfig),
     auditRetentionMs: auditRetention(input.auditRetentionDays),
     passwordHashCost: passwordHashCost(input.passwordHashCost),
+    devices: devicePolicy(input),
   });
 }
 

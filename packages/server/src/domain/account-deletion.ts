@@ -57,7 +57,7 @@ export async function eraseAccount(ctx: DomainContext, backups: Backups, account
   await ctx.store.db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('accounts').select(['username', 'email', 'deleted_at']).where('id', '=', accountId).executeTakeFirstOrThrow();
     if (row.deleted_at !== null) throw forbidden('This account is deleted already.');
-    for (const table of ['sessions', 'api_credentials', 'devices', 'account_tokens', 'recovery_codes', 'passkeys', 'auth_challenges'] as const) {
+    for (const table of ['sessions', 'api_credentials', 'devices', 'device_replacements', 'account_tokens', 'recovery_codes', 'passkeys', 'auth_challenges'] as const) {
       await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
     }
     const pseudonym = `deleted-${accountId}`;

@@ -48,6 +48,7 @@ export type AuditAction =
   | 'device.renamed'
   | 'device.removed'
   | 'device.limit_reached'
+  | 'device.replaced_stale'
   | 'signature.failed'
   | 'signature.rate_limited'
   | 'account.suspended'

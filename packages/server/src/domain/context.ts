@@ -1,6 +1,7 @@
 import type { Store } from '../store/database.ts';
 import type { BillingSettings } from './billing/settings.ts';
 import type { Clock } from './clock.ts';
+import type { DevicePolicy } from './device-policy.ts';
 import type { KeyRing } from './keyring.ts';
 
 /** What domain functions depend on, passed in so tests control time and storage. */
@@ -14,4 +15,6 @@ export interface DomainContext {
   billing: BillingSettings;
   /** scrypt cost (log2 N) of new password hashes; existing hashes verify with the parameters stored in them. */
   passwordHashCost: number;
+  /** Stale-device days and replacement; absent: `DEFAULT_DEVICE_POLICY`. */
+  devices?: DevicePolicy;
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { lockAccount } from '../store/database.ts';
 import type { Database, DeviceRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
+import { replaceableDevice, replaceDevice } from './device-replacements.ts';
 import { notifySecurityChange } from './security-notices.ts';
 import { unixSeconds } from './clock.ts';
 import type { DomainContext } from './context.ts';
@@ -122,7 +123,8 @@ export type RegisterOutcome = 'registered' | 'already_registered';
 /**
  * Registers a device under the tier's limit. The account row is locked for the
  * whole read-count-insert, so concurrent registrations (on any instance) are
- * serialised and the limit holds.
+ * serialised and the limit holds. At the limit, when the operator allows it,
+ * the longest-unseen stale device makes room (in the same transaction).
  */
 export async function registerDevice(
   ctx: DomainContext,
@@ -137,9 +139,10 @@ export async function registerDevice(
     const devices = await selectDevices(trx, owner);
     if (devices.some((d) => d.device_identifier === device.identifier)) return 'already_registered' as const;
     if (devices.length >= owner.deviceLimit) {
-      return {
-        devices: devices.map(wireDevice),
-      };
+      const replaced = replaceableDevice(ctx, devices, owner.deviceLimit);
+      if (replaced === null) return { devices: devices.map(wireDevice) };
+      const naming = { identifier: device.identifier, name, platform: device.platform };
+      await replaceDevice(trx, ctx.clock, owner.accountId, replaced, naming, source.ip ?? null);
     }
     await trx
       .insertInto('devices')

@@ -20,6 +20,7 @@ import { adminApiRoutes } from './routes/admin-api/index.ts';
 import { adminSiteRoutes } from './routes/admin-site.ts';
 import { backupApiRoutes } from './routes/backup-api.ts';
 import { backupHistoryApiRoutes } from './routes/backup-history-api.ts';
+import { deviceStatusApiRoutes } from './routes/device-status-api.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { premiumApiRoutes, type BackupMetadataSource } from './routes/premium-api.ts';
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(backupApiRoutes, { backups, metrics });
   await app.register(backupHistoryApiRoutes, { ctx });
+  await app.register(deviceStatusApiRoutes, { ctx });
 
   const providers = options.providers ?? (await openPaymentProviders(ctx));
   await app.register(webApiRoutes, {

@@ -16,6 +16,7 @@ import { paymentCustomersMigration } from './migrations/011-payment-customers.ts
 import { sweepIndexesMigration } from './migrations/016-sweep-indexes.ts';
 import { cryptoMigration } from './migrations/012-crypto.ts';
 import { refundsMigration } from './migrations/018-refunds.ts';
+import { deviceReplacementsMigration } from './migrations/019-device-replacements.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -38,6 +39,7 @@ function provider(store: Store): MigrationProvider {
         '016-sweep-indexes': sweepIndexesMigration(),
         '012-crypto': cryptoMigration(store.dialect),
         '018-refunds': refundsMigration(store.dialect),
+        '019-device-replacements': deviceReplacementsMigration(store.dialect),
       };
     },
   };

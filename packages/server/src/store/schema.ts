@@ -130,6 +130,19 @@ export interface DeviceTable {
 }
 export type DeviceRow = Selectable<DeviceTable>;
 
+/** A stale device replaced at the device limit (migration 019). */
+export interface DeviceReplacementTable {
+  id: Generated<number>;
+  account_id: number;
+  replaced_device_name: string;
+  replaced_platform: string;
+  replaced_last_seen_at: number;
+  device_name: string;
+  platform: string;
+  replaced_at: number;
+}
+export type DeviceReplacementRow = Selectable<DeviceReplacementTable>;
+
 export interface AuditEventTable {
   id: Generated<number>;
   account_id: number | null;
@@ -173,6 +186,7 @@ export interface Database {
   subscriptions: SubscriptionTable;
   api_credentials: ApiCredentialTable;
   devices: DeviceTable;
+  device_replacements: DeviceReplacementTable;
   audit_events: AuditEventTable;
   replay_nonces: ReplayNonceTable;
   backups: BackupTable;

@@ -1,4 +1,5 @@
-import type { WebDevice, WebSubscription, WebTier } from '@rotki-premium/protocol/web-api';
+import type { WebDevice, WebDeviceReplacement, WebSubscription, WebTier } from '@rotki-premium/protocol/web-api';
+import type { DeviceReplacement } from '../../domain/device-replacements.ts';
 import type { StoredDevice } from '../../domain/devices.ts';
 import type { Subscription } from '../../domain/subscriptions.ts';
 import type { Tier } from '../../domain/tiers.ts';
@@ -36,7 +37,7 @@ function isoFromSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
 }
 
-export function webDevice(device: StoredDevice): WebDevice {
+export function webDevice(device: StoredDevice, stale: boolean): WebDevice {
   return {
     id: device.id,
     label: device.device_name,
@@ -45,5 +46,17 @@ export function webDevice(device: StoredDevice): WebDevice {
     createdAt: isoFromSeconds(device.created_at),
     lastSeenAt: isoFromSeconds(device.last_seen_at),
     user: device.user,
+    stale,
+  };
+}
+
+export function webDeviceReplacement(replacement: DeviceReplacement): WebDeviceReplacement {
+  return {
+    replacedLabel: replacement.replacedName,
+    replacedPlatform: replacement.replacedPlatform,
+    replacedLastSeenAt: new Date(replacement.replacedLastSeenAt).toISOString(),
+    label: replacement.name,
+    platform: replacement.platform,
+    replacedAt: new Date(replacement.replacedAt).toISOString(),
   };
 }

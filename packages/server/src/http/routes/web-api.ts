@@ -33,6 +33,7 @@ import {
   type ApiCredentials,
   type AuditSource,
 } from '../../domain/credentials.ts';
+import { devicePolicyOf, isDeviceStale, listDeviceReplacements } from '../../domain/device-replacements.ts';
 import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../../domain/devices.ts';
 import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
 import { deleteSession, type WebSession } from '../../domain/sessions.ts';
@@ -49,7 +50,7 @@ import { accountApiRoutes } from './account-api.ts';
 import { backupWebApiRoutes } from './backup-web-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
 import { secondFactorApiRoutes, setPendingLogin } from './second-factor-api.ts';
-import { webDevice, webSubscription, webTier } from './web-api-views.ts';
+import { webDevice, webDeviceReplacement, webSubscription, webTier } from './web-api-views.ts';
 
 export const WEB_API_PREFIX = '/webapi';
 /** Web API bodies are small forms. */
@@ -298,8 +299,19 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
 
   app.get(route(WEB_API_PATHS.devices), { schema: webRoute({ summary: 'The devices and the plan\'s device limit', response: { 200: WebDeviceList } }), config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
     const owner = ownerOf(request);
-    const [devices, subscription] = await Promise.all([listDevices(ctx, owner), currentSubscription(ctx, owner.accountId)]);
-    return { devices: devices.map(webDevice), limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0 };
+    const [devices, subscription, replacements] = await Promise.all([
+      listDevices(ctx, owner),
+      currentSubscription(ctx, owner.accountId),
+      listDeviceReplacements(ctx, owner.accountId),
+    ]);
+    const policy = devicePolicyOf(ctx);
+    return {
+      devices: devices.map((device) => webDevice(device, isDeviceStale(ctx, device))),
+      limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0,
+      staleAfterDays: policy.staleAfterDays,
+      replacesStale: policy.replaceStale,
+      replacements: replacements.map(webDeviceReplacement),
+    };
   });
 
   app.patch(
@@ -312,7 +324,8 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
     async (request): Promise<WebDevice> => {
       const { id } = DeviceIdParam.parse(request.params);
       const { label } = RenameDeviceBody.parse(request.body ?? {});
-      return webDevice(await renameDevice(ctx, ownerOf(request), { id }, label, sourceOf(request)));
+      const device = await renameDevice(ctx, ownerOf(request), { id }, label, sourceOf(request));
+      return webDevice(device, isDeviceStale(ctx, device));
     },
   );
 
