@@ -1,6 +1,7 @@
 import {
   BackupHistory,
   DeviceList,
+  DeviceStatus,
   ENDPOINTS,
   LastDataMetadata,
   UnlocksResponse,
@@ -158,6 +159,15 @@ export class PremiumClient {
   async devices(): Promise<DeviceList> {
     const response = expect(await sendSigned(this.#connection, ENDPOINTS.listDevices), 200);
     return parseResponse(response, DeviceList);
+  }
+
+  /**
+   * Which devices are stale and which stale devices the server replaced at
+   * the limit (our server only); null from a server without the call.
+   */
+  async deviceStatus(): Promise<DeviceStatus | null> {
+    const response = expect(await sendSigned(this.#connection, ENDPOINTS.deviceStatus), 200, 404);
+    return response.status === 404 ? null : parseResponse(response, DeviceStatus);
   }
 
   /** True when the device is registered, false when it is not (or was removed). */

@@ -1,5 +1,5 @@
 import { PremiumClient, credentialProblem, defaultDeviceName, deviceIdentifier } from '@rotki-premium/client';
-import type { DeviceList, UserLimits } from '@rotki-premium/protocol';
+import type { Device, DeviceReplacement, DeviceStatus, UserLimits } from '@rotki-premium/protocol';
 import { AppError, texts, type AppErrorKind } from '../errors.ts';
 import { deleteCredentials, loadCredentials, saveCredentials, type PremiumCredentials } from '../local/credentials.ts';
 import type { OpenUser } from '../local/user-store.ts';
@@ -60,8 +60,25 @@ export interface PremiumStatus {
 
 export type CheckTrigger = 'login' | 'periodic' | 'manual';
 
-export interface DeviceListView extends DeviceList {
+/** The devices as the app shows them: each marked stale or not, with the server's replacements (issue 9). */
+export interface DeviceListView {
+  devices: (Device & { stale: boolean })[];
+  limit: number;
   current_device_id: string;
+  /** Null from a server that does not mark stale devices. */
+  stale_after_days: number | null;
+  replacements: DeviceReplacement[];
+}
+
+function withStaleMarks(devices: Device[], limit: number, currentDeviceId: string, status: DeviceStatus | null): DeviceListView {
+  const stale = new Set(status?.devices.filter((d) => d.stale).map((d) => d.device_identifier));
+  return {
+    devices: devices.map((device) => ({ ...device, stale: stale.has(device.device_identifier) })),
+    limit,
+    current_device_id: currentDeviceId,
+    stale_after_days: status?.stale_after_days ?? null,
+    replacements: status?.replacements ?? [],
+  };
 }
 
 function keyHint(apiKey: string): string {
@@ -256,8 +273,9 @@ export class PremiumSession {
 
   async listDevices(): Promise<DeviceListView> {
     try {
-      const list = await this.#deviceClient().devices();
-      return { ...list, current_device_id: this.deviceId };
+      const client = this.#deviceClient();
+      const [list, status] = await Promise.all([client.devices(), client.deviceStatus()]);
+      return withStaleMarks(list.devices, list.limit, this.deviceId, status);
     } catch (error) {
       throw this.#noteFailure(this.explain(error));
     }

@@ -1,4 +1,4 @@
-import { BackupCurrent, Device, DeviceList as ProtocolDeviceList } from '@rotki-premium/protocol/schemas';
+import { BackupCurrent, Device, DeviceReplacement } from '@rotki-premium/protocol/schemas';
 import { z } from 'zod';
 
 /** The local API's answers, as this UI reads them. A schema and its type share a name. */
@@ -6,10 +6,17 @@ import { z } from 'zod';
 export const Users = z.record(z.string(), z.enum(['loggedin', 'loggedout']));
 export type Users = z.infer<typeof Users>;
 
-// Devices are the premium API's own shape; the local API adds which one is this device.
-export { Device };
+// Devices are the premium API's own shape; the local API adds which one is this device, which are
+// stale (null days: the server does not mark them) and the stale devices the server replaced.
+export { Device, DeviceReplacement };
 
-export const DeviceList = ProtocolDeviceList.extend({ current_device_id: z.string() });
+export const DeviceList = z.object({
+  devices: z.array(Device.extend({ stale: z.boolean() })),
+  limit: z.number().int(),
+  current_device_id: z.string(),
+  stale_after_days: z.number().int().nullable(),
+  replacements: z.array(DeviceReplacement),
+});
 export type DeviceList = z.infer<typeof DeviceList>;
 
 export const SyncProgress = z.object({
