@@ -36,6 +36,18 @@ async function payAndRefundPart(site: Site, username: string): Promise<void> {
   await recordRefund(ctx, { accountId: account.id, paymentId: Number(payment.id), amountMinor: 3000, reason: 'Price error' });
 }
 
+/** A device registered above, as if unseen for `days` (stale after the default 90). */
+async function unseenFor(site: Site, credentials: Credentials, name: string, days: number): Promise<void> {
+  await site.domain.ctx.store.db
+    .updateTable('devices')
+    .set({ last_seen_at: Date.now() - days * 86_400_000 })
+    .where('device_identifier', '=', deviceId(`${credentials.apiKey}-${name}`))
+    .execute();
+}
+
+/** Sites that replace a stale device at the limit (issue 9), so the sweep sees the notice. */
+const REPLACING = { ROTKI_PREMIUM_REPLACE_STALE_DEVICES: 'true' };
+
 describe('every page state of the website, at 390 px and 1280 px', () => {
   let site: Site;
   let browser: Browser;
@@ -43,7 +55,7 @@ describe('every page state of the website, at 390 px and 1280 px', () => {
   let env: WebsiteEnv;
 
   beforeAll(async () => {
-    site = await startSite();
+    site = await startSite(REPLACING);
     browser = await launchChromium();
     env = { url: site.server.url, dataDir: site.server.dataDir };
 
@@ -51,9 +63,13 @@ describe('every page state of the website, at 390 px and 1280 px', () => {
     await site.server.admin(['admin', 'account', 'create', '--username', newcomer, '--email', `${newcomer}@example.com`, '--password', PASSWORD]);
     const subscriber = await createSubscriber(site.server, 'Basic');
     const credentials = { apiKey: subscriber.apiKey, apiSecret: subscriber.apiSecret };
+    // Old laptop, unseen for 200 days, makes room for Desktop; then Desktop goes unseen: a notice and a stale mark.
+    await registerDevice(site, credentials, 'Old laptop', 'Linux');
     await registerDevice(site, credentials, 'Laptop', 'Linux');
+    await unseenFor(site, credentials, 'Old laptop', 200);
     await registerDevice(site, credentials, 'Desktop', 'Windows');
     await payAndRefundPart(site, subscriber.username);
+    await unseenFor(site, credentials, 'Desktop', 143);
     const logins: Record<WebsitePersona, string | null> = { visitor: null, newcomer, subscriber: subscriber.username };
 
     for (const persona of WEBSITE_PERSONAS) {
@@ -94,7 +110,7 @@ describe('every page state of the app, at 390 px and 1280 px', () => {
 
   beforeAll(async () => {
     ensureAppUiBuilt();
-    site = await startSite();
+    site = await startSite(REPLACING);
     browser = await launchChromium();
     widths = await openWidths(browser);
     // Each width its own accounts: the app at one width must not see the other's backups as another device's.
@@ -104,6 +120,11 @@ describe('every page state of the app, at 390 px and 1280 px', () => {
       await registerDevice(site, fullCredentials, 'Laptop', 'Linux');
       await registerDevice(site, fullCredentials, 'Desktop', 'Windows');
       const roomy = await createSubscriber(site.server, 'Advanced');
+      // Four slots taken, two by stale devices: this app's registration replaces Old laptop, Spare PC stays stale.
+      const roomyCredentials = { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret };
+      for (const name of ['Old laptop', 'Spare PC', 'Desk', 'Tablet']) await registerDevice(site, roomyCredentials, name, 'Linux');
+      await unseenFor(site, roomyCredentials, 'Old laptop', 200);
+      await unseenFor(site, roomyCredentials, 'Spare PC', 143);
       const app = await startAppProcess({ serverUrl: site.server.url, machineId: `sweep-${width}-${process.pid}`, deviceName: `Sweep ${width}` });
       apps.push(app);
       envs.set(width, { app, full: fullCredentials, roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret } });

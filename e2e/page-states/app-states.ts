@@ -104,6 +104,15 @@ export const APP_STATES: AppState[] = [
     },
   },
   {
+    name: 'premium: devices with a stale one and a replacement notice',
+    as: 'user',
+    async arrive(page, env) {
+      const premium = await activePremium(page, env);
+      await premium.deviceRows.filter({ hasText: 'Spare PC' }).getByText('Stale — not seen for 143 days').waitFor();
+      await page.getByTestId('premium-device-replacement').filter({ hasText: /^Old laptop \(unseen since .+\) was replaced by Sweep \d+ on .+\.$/ }).waitFor();
+    },
+  },
+  {
     name: 'sync menu open',
     as: 'user',
     async arrive(page, env) {

@@ -176,9 +176,14 @@ export const WEBSITE_STATES: WebsiteState[] = [
     },
   },
   {
-    name: 'devices: list',
+    name: 'devices: list, one stale and a replacement notice',
     as: 'subscriber',
-    arrive: (page, env) => visit(page, env, '/home/devices', (p) => new DevicesPage(p).row('Laptop').first().waitFor()),
+    arrive: (page, env) =>
+      visit(page, env, '/home/devices', async (p) => {
+        const devices = new DevicesPage(p);
+        await devices.row('Desktop').getByText('Stale — not seen for 143 days').waitFor();
+        await devices.replacementNotice(/^Old laptop \(unseen since .+\) was replaced by Desktop on .+\.$/).waitFor();
+      }),
   },
   { name: 'devices: rename dialog', as: 'subscriber', arrive: (page, env) => openDeviceDialog(page, env, 'Rename Laptop', 'Rename device') },
   { name: 'devices: remove dialog', as: 'subscriber', arrive: (page, env) => openDeviceDialog(page, env, 'Remove Laptop', 'Remove device?') },

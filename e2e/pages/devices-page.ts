@@ -21,6 +21,11 @@ export class DevicesPage {
     return this.table.getByRole('row').filter({ hasText: name });
   }
 
+  /** A notice that a stale device was replaced (issue 9). */
+  replacementNotice(text: RegExp): Locator {
+    return this.page.getByTestId('device-replacement').filter({ hasText: text });
+  }
+
   async waitForCount(text: string): Promise<void> {
     await this.page.getByTestId('device-count').filter({ hasText: text }).waitFor();
   }

@@ -134,11 +134,16 @@ describe('premium activation', () => {
     expect(status.devices_url).toBe(`${server.url}/home/devices`);
 
     const devices = (await app.call('GET', '/api/1/premium/devices')).json.result as {
-      devices: { device_identifier: string }[];
+      devices: { device_identifier: string; stale: boolean }[];
       limit: number;
       current_device_id: string;
+      stale_after_days: number | null;
+      replacements: unknown[];
     };
     expect(devices.limit).toBe(2);
+    // The server's stale marks (issue 9): a device just registered is not stale; nothing was replaced.
+    expect(devices).toMatchObject({ stale_after_days: 90, replacements: [] });
+    expect(devices.devices.map((d) => d.stale)).toEqual([false]);
     expect(devices.devices.map((d) => d.device_identifier)).toEqual([devices.current_device_id]);
 
     const own = await app.call('DELETE', '/api/1/premium/devices', { device_identifier: devices.current_device_id });
