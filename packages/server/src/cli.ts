@@ -258,8 +258,8 @@ export function buildProgram(): Command {
       replaceStaleDevices: options.replaceStaleDevices,
     });
     // Loaded here: admin commands do not log.
-    const { createLogger, serverLogDestination } = await import('./logger.ts');
-    const logger = createLogger(config.logLevel, serverLogDestination());
+    const { createLogger } = await import('./logger.ts');
+    const logger = createLogger(config.logLevel, process.stderr);
     const server = await startServer(config, readSecrets(), logger);
     process.stdout.write(
       [
