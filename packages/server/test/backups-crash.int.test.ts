@@ -21,7 +21,19 @@ import { call, ENDPOINTS } from './support/rotki-app.ts';
  * restart on the same data the previous backup downloads byte for byte, and
  * the sweep removes what the interrupted upload left.
  */
-const COMBINATIONS = DIALECTS.flatMap((dialect) => BLOB_STORES.map((store) => [dialect, store] as const));
+type Store = (typeof BLOB_STORES)[number];
+/**
+ * Every scenario runs on each dialect with the file store. The S3 store's own
+ * crash behaviour (the parts of an interrupted multipart upload left in the
+ * bucket, found and removed by the sweep) is one scenario, on PostgreSQL (its
+ * usual companion) when that dialect runs: the rest goes through the same
+ * code whatever the store.
+ */
+const S3_DIALECT = DIALECTS.includes('postgres') ? 'postgres' : DIALECTS[0];
+const COMBINATIONS = [
+  ...DIALECTS.map((dialect) => [dialect, 'file'] as const),
+  ...(S3_DIALECT === undefined ? [] : [[S3_DIALECT, 's3'] as const]),
+].filter(([, store]: readonly [string, Store]) => BLOB_STORES.includes(store));
 const PAUSE_LOG = 'test hook: pausing before the backup switch';
 
 let s3: S3Server | null = null;
@@ -53,6 +65,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 
 for (const [dialect, store] of COMBINATIONS) {
   describe(`backup crash safety (${dialect}, ${store} store)`, () => {
+    const everyScenario = store === 'file';
     let storage: TestStorage;
     let env: NodeJS.ProcessEnv = {};
     const bucket = `crash-${dialect}-${randomBytes(3).toString('hex')}`;
@@ -155,7 +168,7 @@ for (const [dialect, store] of COMBINATIONS) {
       running = null;
     });
 
-    it('SIGKILL between the last chunk and the switch: the previous backup stays, the sealed upload is swept', { timeout: 240_000 }, async () => {
+    it.runIf(everyScenario)('SIGKILL between the last chunk and the switch: the previous backup stays, the sealed upload is swept', { timeout: 240_000 }, async () => {
       let server = await start();
       const previous = randomBytes(3_000_000);
       const who = await subscriberWithBackup(server, previous);
@@ -190,7 +203,7 @@ for (const [dialect, store] of COMBINATIONS) {
       running = null;
     });
 
-    it('after such a crash, the last chunk sent again completes the upload', { timeout: 240_000 }, async () => {
+    it.runIf(everyScenario)('after such a crash, the last chunk sent again completes the upload', { timeout: 240_000 }, async () => {
       let server = await start();
       const previous = randomBytes(3_000_000);
       const who = await subscriberWithBackup(server, previous);
