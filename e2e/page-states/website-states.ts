@@ -106,6 +106,8 @@ export const WEBSITE_STATES: WebsiteState[] = [
       await page.getByLabel('Confirm password', { exact: true }).fill('other');
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.locator('[aria-invalid="true"]').nth(2).waitFor();
+      // The strength meter under the password (loaded on the first keystroke) is part of this state.
+      await page.getByRole('meter', { name: 'Password strength' }).waitFor();
     },
   },
   {
