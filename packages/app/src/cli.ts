@@ -9,7 +9,7 @@ import { AppError, type AppErrorKind } from './errors.ts';
 import type { PremiumStatus } from './premium/premium-session.ts';
 import type { SyncProgress } from './sync/sync-service.ts';
 import { APP_USER_AGENT } from './version.ts';
-import { countOf } from '@rotki-premium/protocol/wording';
+import { countOf, deviceReplacementText, formatUtc, staleDeviceText } from '@rotki-premium/protocol/wording';
 
 /**
  * Exit codes: 0 done; 1 failed; 2 usage or input error (bad option, malformed
@@ -249,9 +249,12 @@ export function buildProgram(): Command {
         const list = await core.listDevices();
         const rows = list.devices.map(
           (d) =>
-            `${d.device_identifier === list.current_device_id ? '*' : ' '} ${printable(d.device_identifier)}  ${printable(d.device_name)}  ${printable(d.platform)}  last seen ${new Date(d.last_seen_at * 1000).toISOString()}`,
+            `${d.device_identifier === list.current_device_id ? '*' : ' '} ${printable(d.device_identifier)}  ${printable(d.device_name)}  ${printable(d.platform)}  last seen ${new Date(d.last_seen_at * 1000).toISOString()}${d.stale ? `  ${staleDeviceText(d.last_seen_at, Date.now() / 1000)}` : ''}`,
         );
-        print(command, [`${countOf(list.devices.length, list.limit, 'device')} (* this device)`, ...rows].join('\n'), list);
+        const replaced = list.replacements.map(
+          (r) => `${deviceReplacementText(printable(r.replaced_device_name), formatUtc(r.replaced_last_seen_at), printable(r.device_name), formatUtc(r.replaced_at))}.`,
+        );
+        print(command, [`${countOf(list.devices.length, list.limit, 'device')} (* this device)`, ...rows, ...replaced].join('\n'), list);
       });
     });
   devices

@@ -356,6 +356,8 @@ export const SystemView = z.object({
   masterKey: z.object({ fingerprint: z.string(), heldHere: z.boolean(), retired: z.number().int() }),
   mail: z.object({ status: z.string() }),
   payments: z.object({ status: z.string() }),
+  /** When a device counts as stale and whether registrations replace one (start options). */
+  devices: z.object({ status: z.string() }),
 });
 export type SystemView = z.infer<typeof SystemView>;
 

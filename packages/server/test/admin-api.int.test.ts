@@ -272,6 +272,7 @@ for (const dialect of DIALECTS) {
       expect(JSON.stringify(system)).not.toMatch(/postgres:\/\/[^@]*:[^@*]+@/);
       expect(system.mail.status).toMatch(/^Mail is written to .*outbox \(no SMTP server set\); \d+ waiting, \d+ failed\.$/);
       expect(system.payments.status).toMatch(/^No payment method is offered: the operator records payments\. \d+ provider events? failed\.$/);
+      expect(system.devices.status).toBe('A device unseen for 90 days is stale; a registration at the device limit is refused (--replace-stale-devices is off).');
     });
   });
 }

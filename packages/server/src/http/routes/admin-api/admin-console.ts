@@ -25,7 +25,7 @@ import { migrationStatus } from '../../../store/migrate.ts';
 import { SERVER_VERSION } from '../../../version.ts';
 import { IdParam, contentResponse, webRoute } from '../../openapi/route-schema.ts';
 import { asOperator } from './admin-plugin.ts';
-import { mailQueueStatus, masterKeyStatus, paymentsStatus } from './system-status.ts';
+import { devicesStatus, mailQueueStatus, masterKeyStatus, paymentsStatus } from './system-status.ts';
 
 const path = (full: string) => full.slice(ADMIN_API.length);
 
@@ -78,7 +78,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
       .send(auditCsv(entries));
   });
 
-  app.get(path(ADMIN_API_PATHS.system), { schema: webRoute({ summary: 'Version, storage, migrations, instances, master key, mail and payments', response: { 200: SystemView } }), config: { console: 'operator' } }, async (): Promise<SystemView> => {
+  app.get(path(ADMIN_API_PATHS.system), { schema: webRoute({ summary: 'Version, storage, migrations, instances, master key, mail, payments and device options', response: { 200: SystemView } }), config: { console: 'operator' } }, async (): Promise<SystemView> => {
     const [migrations, instances, mailStatus, paymentStatus, masterKey] = await Promise.all([
       migrationStatus(ctx.store),
       instancesSeen(ctx),
@@ -96,6 +96,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, options: AdminCon
       masterKey,
       mail: { status: mailStatus },
       payments: { status: paymentStatus },
+      devices: { status: devicesStatus(ctx) },
     };
   });
 }

@@ -1,6 +1,7 @@
 import { redactSmtpUrl, type MailConfig } from '../../../config/mail-config.ts';
 import { enabledPaymentMethods } from '../../../domain/billing/settings.ts';
 import type { DomainContext } from '../../../domain/context.ts';
+import { devicePolicyOf } from '../../../domain/device-replacements.ts';
 
 const METHOD_NAMES = { card: 'card (Stripe)', crypto: 'crypto', bank_transfer: 'bank transfer' } as const;
 
@@ -37,4 +38,13 @@ export async function paymentsStatus(ctx: DomainContext): Promise<string> {
   const failed = await countWhere(ctx, 'provider_events', 'failed');
   const offered = methods.length === 0 ? 'No payment method is offered: the operator records payments.' : `Offered: ${methods.join(', ')}.`;
   return `${offered} ${failed} provider event${failed === 1 ? '' : 's'} failed.`;
+}
+
+/** The stale-device start options, in one line for the System page. */
+export function devicesStatus(ctx: DomainContext): string {
+  const { staleAfterDays, replaceStale } = devicePolicyOf(ctx);
+  const atLimit = replaceStale
+    ? 'a registration at the device limit replaces the stale device unseen the longest'
+    : 'a registration at the device limit is refused (--replace-stale-devices is off)';
+  return `A device unseen for ${staleAfterDays} day${staleAfterDays === 1 ? '' : 's'} is stale; ${atLimit}.`;
 }
