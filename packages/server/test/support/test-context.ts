@@ -34,8 +34,9 @@ export class ManualClock implements Clock {
 }
 
 /**
- * Password hashing is deliberately slow (scrypt, N=2^17); tests that create
- * accounts or hash passwords allow for a loaded machine.
+ * Password hashing is deliberately slow (scrypt, N=2^17 in production; the
+ * test contexts hash at TEST_PASSWORD_HASH_COST); tests that create accounts
+ * or hash passwords at the production cost allow for a loaded machine.
  */
 export const SCRYPT_TIMEOUT_MS = 30_000;
 
