@@ -1,7 +1,7 @@
 /**
  * Takes the website screenshots of the docs: a throwaway server on a temp
  * folder, an account with a Basic subscription, API credentials and two
- * devices, then Debian's Chromium logs in and saves
+ * devices (one stale, one that replaced a stale device), then Debian's Chromium logs in and saves
  * docs/images/subscription.png (credentials revealed), docs/images/devices.png,
  * docs/images/account.png, and at a phone's width (390 px)
  * docs/images/devices-phone.png (one card per device) and
@@ -38,7 +38,7 @@ function buildWebsite(): void {
 async function main(): Promise<void> {
   buildWebsite();
   const dataDir = mkdtempSync(join(tmpdir(), 'rotki-premium-screenshots-'));
-  const config = buildConfig({ dataDir, port: 0, logLevel: 'warn' });
+  const config = buildConfig({ dataDir, port: 0, logLevel: 'warn', replaceStaleDevices: true });
   const server = await startServer(config, { masterKey: undefined }, createLogger('warn'));
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   try {
@@ -47,12 +47,16 @@ async function main(): Promise<void> {
     const subscription = await grantSubscription(ctx, account.id, 'Basic', 12);
     await createCredentials(ctx, account.id, { via: 'cli' });
     const owner = { accountId: account.id, username: USERNAME, deviceLimit: subscription.tier.deviceLimit, tierName: subscription.tier.name };
-    await registerDevice(ctx, owner, { identifier: 'a'.repeat(64), name: 'Work laptop', platform: 'Linux' });
-    await registerDevice(ctx, owner, { identifier: 'b'.repeat(64), name: 'Home desktop', platform: 'Windows' });
-    // Devices with a history, as a subscriber would have them.
     const now = Date.now();
     const day = 24 * 3600 * 1000;
-    for (const [identifier, registeredDaysAgo, seenMinutesAgo] of [['a'.repeat(64), 41, 7], ['b'.repeat(64), 12, 26 * 60]] as const) {
+    // An old laptop, unseen for months, gives its slot to the work laptop (--replace-stale-devices).
+    await registerDevice(ctx, owner, { identifier: 'c'.repeat(64), name: 'Old laptop', platform: 'Linux' });
+    await registerDevice(ctx, owner, { identifier: 'b'.repeat(64), name: 'Home desktop', platform: 'Windows' });
+    await ctx.store.db.updateTable('devices').set({ last_seen_at: now - 230 * day }).where('device_identifier', '=', 'c'.repeat(64)).execute();
+    await registerDevice(ctx, owner, { identifier: 'a'.repeat(64), name: 'Work laptop', platform: 'Linux' });
+    await ctx.store.db.updateTable('device_replacements').set({ replaced_at: now - 41 * day }).where('account_id', '=', account.id).execute();
+    // Devices with a history, as a subscriber would have them: the home desktop is stale.
+    for (const [identifier, registeredDaysAgo, seenMinutesAgo] of [['a'.repeat(64), 41, 7], ['b'.repeat(64), 300, 143 * 24 * 60]] as const) {
       await ctx.store.db
         .updateTable('devices')
         .set({ created_at: now - registeredDaysAgo * day, last_seen_at: now - seenMinutesAgo * 60_000 })
