@@ -111,4 +111,6 @@ export const SIGNED_ROUTES: readonly SignedRoute[] = [
     okStatus: 200,
   },
   { name: 'GET /nest/1/limits', endpoint: ENDPOINTS.limits, authStatus: 403, usesNonce: true, params: () => [], okStatus: 200 },
+  // Our app only (issue 9), refused as the rest of /nest/1.
+  { name: 'GET /nest/1/devices/status', endpoint: ENDPOINTS.deviceStatus, authStatus: 403, usesNonce: true, params: () => [], okStatus: 200 },
 ];
