@@ -18,7 +18,6 @@ import {
   urlencode,
   type PremiumEndpoint,
 } from '@rotki-premium/protocol';
-import { BackgroundHash } from './background-hash.ts';
 import { PremiumClientError, RemoteError, ServerUnreachableError } from './errors.ts';
 import { ServerClock } from './server-clock.ts';
 import {
@@ -425,26 +424,10 @@ function startWriteback(path: string): void {
   })().catch(() => undefined);
 }
 
-/** Downloads at least this large are hashed on a worker thread (starting one costs a few milliseconds). */
-const BACKGROUND_HASH_FROM = 16 * 1024 * 1024;
-
-/** SHA-256 on this thread, for small downloads. */
-class InlineHash {
-  readonly #hash = createHash('sha256');
-  update(block: Uint8Array): void {
-    this.#hash.update(block);
-  }
-  digest(): string {
-    return this.#hash.digest('base64');
-  }
-  destroy(): void {}
-}
-
 /** Counts and hashes the downloaded bytes on their way to the file. */
 class DownloadMeter extends Transform {
   bytes = 0;
-  /** A large download is hashed on a worker thread, while the next bytes arrive and are written. */
-  readonly hash: InlineHash | BackgroundHash;
+  readonly hash = createHash('sha256');
   readonly #total: number | null;
   readonly #onProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly #file: string;
@@ -454,20 +437,15 @@ class DownloadMeter extends Transform {
     this.#file = file;
     this.#total = total;
     this.#onProgress = onProgress;
-    this.hash = total !== null && total >= BACKGROUND_HASH_FROM ? new BackgroundHash() : new InlineHash();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const before = this.bytes;
     this.bytes += chunk.length;
+    this.hash.update(chunk);
     if (Math.floor(before / WRITEBACK_EVERY) !== Math.floor(this.bytes / WRITEBACK_EVERY)) startWriteback(this.#file);
     this.#onProgress?.({ bytesReceived: this.bytes, totalBytes: this.#total });
-    const queued = this.hash.update(chunk);
-    if (queued === undefined) {
-      callback(null, chunk);
-    } else {
-      queued.then(() => callback(null, chunk), (error: unknown) => callback(error as Error));
-    }
+    callback(null, chunk);
   }
 }
 
@@ -532,14 +510,13 @@ export async function downloadBackup(
     if (total !== null && meter.bytes !== total) {
       throw new ServerUnreachableError(`${url.origin}${url.pathname}`, `the download ended after ${meter.bytes} of ${total} bytes`);
     }
-    const sha256 = await meter.hash.digest();
+    const sha256 = meter.hash.digest('base64');
     if (expectedDigest !== null && expectedDigest !== sha256) {
       throw new BackupFileError('The downloaded backup does not match the SHA-256 the server announced; nothing was written.');
     }
     await rename(temporary, destinationPath);
     return { path: destinationPath, size: meter.bytes, sha256 };
   } catch (error) {
-    await meter.hash.destroy();
     await rm(temporary, { force: true });
     throw error;
   }
