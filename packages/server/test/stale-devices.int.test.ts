@@ -52,10 +52,14 @@ for (const dialect of DIALECTS) {
       await admin.ctx.store.db.updateTable('devices').set({ last_seen_at: Date.now() - days * DAY_MS }).where('device_identifier', '=', id).execute();
     }
 
-    async function webDevices(url: string, who: Subscriber): Promise<WebDeviceList> {
+    async function loggedIn(url: string, who: Subscriber): Promise<HttpWebSession> {
       const web = new HttpWebSession(url);
       expect((await web.request('POST', WEB_API_PATHS.login, { username: who.username, password: who.password })).status).toBe(200);
-      const list = await web.request('GET', WEB_API_PATHS.devices);
+      return web;
+    }
+
+    async function webDevices(url: string, who: Subscriber): Promise<WebDeviceList> {
+      const list = await (await loggedIn(url, who)).request('GET', WEB_API_PATHS.devices);
       expect(list.status).toBe(200);
       return WebDeviceList.strict().parse(list.json);
     }
@@ -141,6 +145,9 @@ for (const dialect of DIALECTS) {
       // The replaced device is gone: its own check now says "not registered".
       expect((await call(replacing.url, who, ENDPOINTS.checkDevice, [['device_identifier', older]])).status).toBe(404);
       expect((await deviceStatus(replacing.url, who)).replacements).toMatchObject([{ replaced_device_name: 'Old laptop', device_name: 'New PC' }]);
+      // "Export my data" carries the replacement too.
+      const exported = (await (await loggedIn(replacing.url, who)).request('GET', WEB_API_PATHS.exportData)).json as { device_replacements: unknown[] };
+      expect(exported.device_replacements).toMatchObject([{ replaced: { name: 'Old laptop', platform: 'Linux' }, by: { name: 'New PC', platform: 'Windows' } }]);
 
       // The next one replaces the other stale device; with none left, the limit refuses again.
       expect((await register(replacing.url, who, refusedId, 'Phone', 'Darwin')).status).toBe(201);

@@ -21,10 +21,11 @@ export async function exportAccountData(ctx: DomainContext, accountId: number, i
     listSessions(ctx, accountId),
     listAuditEvents(db, accountId, 10_000),
   ]);
-  const [subscriptions, credentials, devices, orders, payments, invoices, backup] = await Promise.all([
+  const [subscriptions, credentials, devices, replacements, orders, payments, invoices, backup] = await Promise.all([
     db.selectFrom('subscriptions').innerJoin('tiers', 'tiers.id', 'subscriptions.tier_id').selectAll('subscriptions').select('tiers.name as tier').where('account_id', '=', accountId).orderBy('subscriptions.id').execute(),
     db.selectFrom('api_credentials').select(['api_key', 'created_at']).where('account_id', '=', accountId).executeTakeFirst(),
     db.selectFrom('devices').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
+    db.selectFrom('device_replacements').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
     db.selectFrom('orders').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
     db.selectFrom('payments').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
     db.selectFrom('invoices').select(['number', 'issued_at']).where('account_id', '=', accountId).orderBy('id').execute(),
@@ -52,6 +53,11 @@ export async function exportAccountData(ctx: DomainContext, accountId: number, i
     })),
     api_credentials: credentials === undefined ? null : { api_key: credentials.api_key, created_at: iso(credentials.created_at) },
     devices: devices.map((d) => ({ name: d.device_name, identifier: d.device_identifier, platform: d.platform, registered_at: iso(d.created_at), last_seen_at: iso(d.last_seen_at) })),
+    device_replacements: replacements.map((r) => ({
+      replaced: { name: r.replaced_device_name, platform: r.replaced_platform, last_seen_at: iso(r.replaced_last_seen_at) },
+      by: { name: r.device_name, platform: r.platform },
+      replaced_at: iso(r.replaced_at),
+    })),
     backup: backup === undefined ? null : { size: Number(backup.size), sha256: backup.sha256, uploaded_at: iso(backup.upload_ts) },
     orders: orders.map((o) => ({
       reference: o.public_id,
