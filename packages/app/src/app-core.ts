@@ -1,45 +1,19 @@
-import { rmSync, statSync } from 'node:fs';
-import { fetchUnlocks } from '@rotki-premium/client';
+import { rmSync } from 'node:fs';
 import type { BackupHistory } from '@rotki-premium/protocol';
+import { BackgroundLoop } from './background.ts';
 import type { AppConfig } from './config.ts';
 import { AppError, texts } from './errors.ts';
+
 import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } from './local/settings.ts';
 import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
-import { reshapeCapabilities, type CapabilitiesView } from './premium/capabilities.ts';
+import type { CapabilitiesView } from './premium/capabilities.ts';
+import { readCapabilities } from './premium/read-capabilities.ts';
 import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
-import { readSyncBase } from './sync/sync-base.ts';
+import { pullAtLogin, type SyncApproval } from './sync/login-pull.ts';
 import { SyncService, type SyncOutcome, type SyncProgress, type UploadOptions } from './sync/sync-service.ts';
 import type { SyncStatusView } from './sync/sync-status.ts';
 
-/** The answer to `sync_approval`: ask (default), pull the remote backup, or keep the local data. */
-export type SyncApproval = 'unknown' | 'yes' | 'no';
-
-/**
- * Login stops to ask: the server holds a backup this device has not synced,
- * changed after the local data (HTTP 300 in the local API). The sizes are
- * rotki's fields; they cannot be compared (a database file against a
- * compressed, encrypted blob), so the UI does not show them.
- */
-export class SyncApprovalNeeded extends Error {
-  readonly payload: {
-    local_last_modified: number;
-    remote_last_modified: number;
-    local_size: number;
-    remote_size: number;
-    /** Unix seconds: when the server's backup was uploaded. */
-    remote_upload_ts: number;
-    /** "Work laptop (Linux)"; null when the server does not say. */
-    remote_uploaded_by: string | null;
-    /** Unix seconds of this device's last sync; 0 when never. */
-    local_last_synced: number;
-  };
-
-  constructor(payload: SyncApprovalNeeded['payload']) {
-    super(texts.remoteNewer());
-    this.name = 'SyncApprovalNeeded';
-    this.payload = payload;
-  }
-}
+export { SyncApprovalNeeded, type SyncApproval } from './sync/login-pull.ts';
 
 export interface LoginResult {
   settings: UserSettings;
@@ -81,9 +55,8 @@ export class AppCore {
   readonly #now: () => number;
   readonly #log: (line: string) => void;
   #session: Session | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  readonly #background: BackgroundLoop;
   #lastPeriodicCheck = 0;
-  #background: Promise<void> | null = null;
   /** Set while a login, creation or logout is under way: they run one at a time. */
   #switching = false;
 
@@ -92,6 +65,7 @@ export class AppCore {
     this.#userAgent = options.userAgent;
     this.#now = options.now ?? Date.now;
     this.#log = options.log ?? (() => {});
+    this.#background = new BackgroundLoop(() => this.tick(), this.#log);
   }
 
   now(): number {
@@ -216,32 +190,9 @@ export class AppCore {
     let sync: SyncOutcome | null = null;
     try {
       if (session.premium.hasCredentials) await session.premium.check('login');
-      const settings = readSettings(user.db);
-      if (session.premium.active) await session.sync.refreshRemote();
-      const remote = session.sync.remote.backup;
-      const base = readSyncBase(user.db);
-      if (session.premium.active && settings.premium_should_sync && approval !== 'no') {
-        // Nothing to ask when this device already has the server's backup (whatever the clocks say).
-        if (remote !== null && remote.data_hash !== base.hash && settings.last_write_ts < remote.last_modify_ts) {
-          if (approval === 'unknown') {
-            throw new SyncApprovalNeeded({
-              local_last_modified: settings.last_write_ts,
-              remote_last_modified: remote.last_modify_ts,
-              local_size: statSync(userDbPath(this.config.dataDir, name)).size,
-              remote_size: remote.data_size,
-              remote_upload_ts: remote.upload_ts,
-              remote_uploaded_by: remote.uploaded_by,
-              local_last_synced: base.syncedAt,
-            });
-          }
-          try {
-            sync = await session.sync.download(() => {});
-          } catch (error) {
-            // A wrong password stops the login; any other failure of this pull is only reported (as in rotki).
-            if (error instanceof AppError && error.kind === 'remote_password_mismatch') throw error;
-            sync = session.sync.lastOutcome;
-          }
-        }
+      if (session.premium.active) {
+        await session.sync.refreshRemote();
+        sync = await pullAtLogin(session.sync, user.db, readSettings(user.db), approval, userDbPath(this.config.dataDir, name));
       }
     } catch (error) {
       session.sync.close();
@@ -261,7 +212,7 @@ export class AppCore {
 
   async #logout(name?: string): Promise<void> {
     const session = this.#requireSession(name);
-    await this.#background;
+    await this.#background.idle();
     await session.sync.idle();
     session.sync.close();
     session.user.close();
@@ -337,19 +288,8 @@ export class AppCore {
   }
 
   /** `GET /api/1/premium/capabilities`: the plan's limits, or the Free ones with the public unlock table. */
-  async capabilities(): Promise<CapabilitiesView> {
-    const session = this.#requireSession();
-    if (session.premium.active) {
-      const limits = await session.premium.refreshLimits();
-      if (limits !== null) return reshapeCapabilities(limits, limits.unlocks);
-    }
-    try {
-      const { unlocks } = await fetchUnlocks({ baseUrl: this.config.serverUrl, userAgent: this.#userAgent });
-      return reshapeCapabilities(null, unlocks);
-    } catch (error) {
-      const failure = session.premium.explain(error);
-      throw new AppError('remote_error', `Could not read the plans' capabilities from the rotki server. ${failure.message}`);
-    }
+  capabilities(): Promise<CapabilitiesView> {
+    return readCapabilities(this.#requireSession().premium, this.config.serverUrl, this.#userAgent);
   }
 
   settings(): UserSettings {
@@ -398,21 +338,12 @@ export class AppCore {
   /** Starts the background work; the first premium check is the one at login. */
   startBackground(tickMs = 60_000): void {
     this.#lastPeriodicCheck = this.#now();
-    this.#timer = setInterval(() => {
-      if (this.#background !== null) return;
-      this.#background = this.tick()
-        .catch((error: unknown) => this.#log(`background task failed: ${error instanceof Error ? error.message : String(error)}`))
-        .finally(() => {
-          this.#background = null;
-        });
-    }, Math.min(tickMs, this.config.checkIntervalMs));
-    this.#timer.unref();
+    this.#background.start(Math.min(tickMs, this.config.checkIntervalMs));
   }
 
   async close(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
-    this.#timer = null;
-    await this.#background;
+    this.#background.stop();
+    await this.#background.idle();
     if (this.#session !== null) await this.#logout();
   }
 }

@@ -1,4 +1,5 @@
-export { AppCore, SyncApprovalNeeded, type LoginResult, type SyncApproval } from './app-core.ts';
+export { AppCore, type LoginResult } from './app-core.ts';
+export { SyncApprovalNeeded, type SyncApproval } from './sync/login-pull.ts';
 export { buildConfig, type AppConfig } from './config.ts';
 export { AppError, texts, type AppErrorKind } from './errors.ts';
 export { buildHttpApp } from './http/app.ts';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ZodError } from 'zod';
-import { SyncApprovalNeeded } from '../../app-core.ts';
+import { SyncApprovalNeeded } from '../../sync/login-pull.ts';
 import { AppError } from '../../errors.ts';
 
 function zodMessage(error: ZodError): string {
