@@ -214,7 +214,7 @@ describe('the app with the keyboard alone', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => focusIsWithin(page.getByTestId('sync-upload'))).toBe(true);
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => focusIsWithin(page.getByTestId('sync-download'))).toBe(true);
+    await expect.poll(() => focusIsWithin(page.getByTestId('sync-force-push'))).toBe(true);
     await page.keyboard.press('Escape');
     await expect.poll(() => focusIsWithin(sync)).toBe(true);
     await page.keyboard.press('Enter');

@@ -102,12 +102,19 @@ describe('two machines that both edited offline', () => {
     await result.filter({ hasText: 'Backup uploaded, replacing the one on the server' }).waitFor();
   });
 
-  it('the machine now behind is refused naming the other, and Download it brings that data', { timeout: 120_000 }, async () => {
+  it('the machine now behind is refused naming the other, and Force pull (with its check) brings that data', { timeout: 120_000 }, async () => {
     const page = widths.all[1]!.page;
     await refusedUpload(page, laptop);
     expect((await page.getByTestId('sync-conflict-device').textContent())?.trim()).toBe('Home desktop (Linux)');
     await page.getByTestId('sync-conflict-download').click();
-    await page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' }).waitFor();
+    await page.getByTestId('sync-force-pull-dialog').waitFor();
+    const confirm = page.getByTestId('confirm-dialog-confirm');
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByTestId('sync-force-pull-understand').check();
+    await confirm.click();
+    const result = page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' });
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/The previous local database was kept as .+[/\\]backups[/\\]user_db_\d{8}T\d{6}Z\.backup\./);
     const notes = new AppNotesPage(page);
     await notes.open();
     await notes.titles.filter({ hasText: 'desktop edit' }).waitFor();
@@ -142,7 +149,7 @@ describe('two machines that both edited offline', () => {
       const notes = new AppNotesPage(page);
       await notes.open();
       await notes.titles.filter({ hasText: 'from the office' }).waitFor();
-      await page.getByTestId('sync-status').filter({ hasText: /^Downloaded (just now|\d+ seconds? ago)$/ }).waitFor();
+      await page.getByTestId('sync-last').filter({ hasText: /^downloaded (just now|\d+ seconds? ago)$/ }).waitFor();
     });
 
     it('at login, a newer backup is asked about naming the device; leaving the dialog keeps the local data and says so', { timeout: 120_000 }, async () => {
@@ -164,6 +171,9 @@ describe('two machines that both edited offline', () => {
       const page = widths.all[1]!.page;
       expect((await page.getByTestId('sync-question-device').textContent())?.trim()).toBe('Office PC (Linux)');
       expect(await page.getByTestId('sync-question-uploaded').textContent()).toMatch(/\d{1,2}:\d\d:\d\d.*\((just now|\d+ (seconds?|minutes?) ago)\)/);
+      // No and Yes only: no third way out that would abort the login.
+      const question = page.getByRole('dialog', { name: 'The server has a newer backup' });
+      expect((await question.getByRole('button').allTextContents()).map((t) => t.trim())).toEqual(["No, keep this computer's data", 'Yes, download it']);
       await page.keyboard.press('Escape');
       await page.getByRole('status').filter({ hasText: "Kept this computer's data" }).first().waitFor();
       const notes = new AppNotesPage(page);
@@ -172,7 +182,7 @@ describe('two machines that both edited offline', () => {
       await page.getByTestId('sync-status').filter({ hasText: 'newer backup on the server from Office PC (Linux)' }).waitFor();
     });
 
-    it('a download over local changes that were not uploaded says so and needs the "I understand" box', { timeout: 120_000 }, async () => {
+    it('Force pull over local changes says what is replaced and where it is kept, and needs the "I understand" box', { timeout: 120_000 }, async () => {
       await note(fresh, 'not uploaded');
       const asked = async (page: Page) => {
         await page.goto('about:blank');
@@ -180,16 +190,44 @@ describe('two machines that both edited offline', () => {
         await new AppPremiumPage(page).activeBanner.waitFor();
         await page.getByTestId('sync-status').filter({ hasText: 'local changes not uploaded' }).waitFor();
         await page.getByTestId('sync-menu').click();
-        await page.getByTestId('sync-download').click();
-        await page.getByTestId('sync-download-loss').waitFor();
+        await page.getByTestId('sync-force-pull').click();
+        await page.getByTestId('sync-force-pull-dialog').filter({ hasText: 'including the changes made here that were not uploaded' }).waitFor();
       };
-      await checkPageState(widths, 'sync: download over local changes', asked);
+      await checkPageState(widths, 'sync: force pull over local changes', asked);
+      const page = widths.all[1]!.page;
+      expect(await page.getByTestId('sync-force-pull-folder').textContent()).toMatch(/[/\\]alice[/\\]backups$/);
+      const confirm = page.getByTestId('confirm-dialog-confirm');
+      expect(await confirm.isDisabled()).toBe(true);
+      await page.getByTestId('sync-force-pull-understand').check();
+      await confirm.click();
+      await page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' }).waitFor();
+      const notes = new AppNotesPage(page);
+      await notes.open();
+      expect((await notes.titles.allTextContents()).map((t) => t.trim())).toEqual(['from the office', 'office, later']);
+    });
+
+    it('Force push from the menu needs its own "I understand" box, then replaces the server backup', { timeout: 120_000 }, async () => {
+      await note(fresh, 'fresh, pushed');
+      const asked = async (page: Page) => {
+        await page.goto('about:blank');
+        await page.goto(`${fresh.url}/#/premium`);
+        await new AppPremiumPage(page).activeBanner.waitFor();
+        await page.getByTestId('sync-menu').click();
+        await page.getByTestId('sync-force-push').click();
+        await page.getByTestId('sync-force-push-dialog').filter({ hasText: 'Office PC (Linux)' }).waitFor();
+      };
+      await checkPageState(widths, 'sync: force push confirmation', asked);
       const page = widths.all[1]!.page;
       const confirm = page.getByTestId('confirm-dialog-confirm');
       expect(await confirm.isDisabled()).toBe(true);
-      await page.getByTestId('sync-download-understand').check();
+      await page.getByTestId('sync-force-push-understand').check();
       await confirm.click();
-      await page.getByTestId('sync-result').filter({ hasText: 'Downloaded the backup from the rotki server' }).waitFor();
+      await page.getByTestId('sync-result').filter({ hasText: 'Backup uploaded, replacing the one on the server' }).waitFor();
+      await page.getByTestId('sync-last').filter({ hasText: /^uploaded (just now|\d+ seconds? ago)$/ }).waitFor();
+      // The plain Sync now has nothing to send, and says so.
+      await page.getByTestId('sync-menu').click();
+      await page.getByTestId('sync-upload').click();
+      await page.getByTestId('sync-result').filter({ hasText: /^Nothing to upload/ }).waitFor();
     });
   });
 });

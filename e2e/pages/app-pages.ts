@@ -97,10 +97,14 @@ export class AppPremiumPage {
     await this.page.getByTestId('confirm-dialog-confirm').click();
   }
 
+  /** The plain Sync (upload), or Force pull with its "I understand" box ticked. */
   async sync(action: 'upload' | 'download'): Promise<string> {
     await this.page.getByTestId('sync-menu').click();
-    await this.page.getByTestId(action === 'upload' ? 'sync-upload' : 'sync-download').click();
-    if (action === 'download') await this.confirmDialog();
+    await this.page.getByTestId(action === 'upload' ? 'sync-upload' : 'sync-force-pull').click();
+    if (action === 'download') {
+      await this.page.getByTestId('sync-force-pull-understand').check();
+      await this.confirmDialog();
+    }
     await this.syncResult.waitFor();
     return (await this.syncResult.textContent())?.trim() ?? '';
   }

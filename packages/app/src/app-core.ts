@@ -321,6 +321,14 @@ export class AppCore {
     }
   }
 
+  /** The toolbar's Cancel: stops the running upload; false when none runs. */
+  cancelSync(): boolean {
+    const session = this.#requireSession();
+    const cancelled = session.sync.cancel();
+    if (cancelled) this.#log(`[${session.user.name}] upload cancelled by the user`);
+    return cancelled;
+  }
+
   /** One pass of the background work: the hourly premium check, then the automatic upload. */
   async tick(): Promise<void> {
     const session = this.#session;

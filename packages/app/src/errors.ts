@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   upload_not_allowed: 409,
   sync_in_progress: 409,
   sync_conflict: 409,
+  sync_cancelled: 409,
   no_remote_backup: 404,
   corrupt_backup: 502,
   not_found: 404,
@@ -101,6 +102,9 @@ export const texts = {
     'The given password can not unlock the database that was retrieved from the server. Use the password you used on the device that uploaded it. Nothing was changed.',
   remoteNewer: () => 'Detected remote database more recent than local. ',
   noRemoteBackup: () => 'No data found',
+  uploadCancelled: () => "Upload cancelled. Nothing was replaced on the rotki server, and this device's data is unchanged.",
+  nothingToUpload: (syncedAgo: string) =>
+    `Nothing to upload: the backup on the rotki server is this device's data (synced ${syncedAgo}), and nothing changed here since.`,
   uploadNotAllowed: (tier: string) => `Upload failed. Your ${tier} plan does not include a backup on the rotki server.`,
   active: () => 'rotki Premium is active',
   backupOrigin,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupCurrent } from '@rotki-premium/protocol';
 import { texts } from '../src/errors.ts';
-import { touchLastWrite } from '../src/local/settings.ts';
+import { readSettings, touchLastWrite } from '../src/local/settings.ts';
 import { openUserDb } from '../src/local/user-db.ts';
 import { hasPendingChanges, readSyncBase, recordSyncBase } from '../src/sync/sync-base.ts';
 
@@ -23,19 +23,26 @@ function current(overrides: Partial<BackupCurrent> = {}): BackupCurrent {
 describe('the sync base', () => {
   it('is empty for data that never synced, and every write after a sync is pending', () => {
     const db = openUserDb(':memory:', { create: true });
-    expect(readSyncBase(db)).toEqual({ hash: '', writeTs: 0, syncedAt: 0, action: null });
+    expect(readSyncBase(db)).toEqual({ hash: '', writeTs: 0, writeCount: 0, syncedAt: 0, action: null });
     expect(hasPendingChanges(db)).toBe(false);
     touchLastWrite(db, NOW - 50);
     expect(hasPendingChanges(db)).toBe(true);
 
     recordSyncBase(db, 'download', 'hash-1', NOW);
-    expect(readSyncBase(db)).toEqual({ hash: 'hash-1', writeTs: NOW - 50, syncedAt: NOW, action: 'download' });
+    expect(readSyncBase(db)).toEqual({ hash: 'hash-1', writeTs: NOW - 50, writeCount: 1, syncedAt: NOW, action: 'download' });
     expect(hasPendingChanges(db)).toBe(false);
     touchLastWrite(db, NOW + 1);
     expect(hasPendingChanges(db)).toBe(true);
 
-    // An upload records the write time it exported: a write during the upload stays pending.
-    recordSyncBase(db, 'upload', 'hash-2', NOW + 5, NOW);
+    // An upload records the write mark it exported: a write during the upload stays pending.
+    recordSyncBase(db, 'upload', 'hash-2', NOW + 5, { writeTs: NOW, writeCount: 1 });
+    expect(hasPendingChanges(db)).toBe(true);
+
+    // A write in the same second as the sync is pending too (the change count tells it apart).
+    recordSyncBase(db, 'upload', 'hash-3', NOW + 6);
+    expect(hasPendingChanges(db)).toBe(false);
+    touchLastWrite(db, NOW + 1);
+    expect(readSettings(db).last_write_ts).toBe(NOW + 1);
     expect(hasPendingChanges(db)).toBe(true);
     db.close();
   });

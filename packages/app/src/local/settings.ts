@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { UserDb } from './user-db.ts';
+import { getCache, setCache, type UserDb } from './user-db.ts';
 
 /** The user settings the app knows, with rotki's names and defaults. */
 export const UserSettings = z.object({
@@ -47,9 +47,21 @@ function write(db: UserDb, name: string, value: unknown): void {
   );
 }
 
+const WRITE_COUNT = 'local_write_count';
+
+/**
+ * How many changes this database has seen: unlike `last_write_ts` (whole
+ * seconds), it tells apart two changes in the same second as a sync.
+ */
+export function readWriteCount(db: UserDb): number {
+  const count = Number(getCache(db, WRITE_COUNT) ?? '0');
+  return Number.isSafeInteger(count) && count > 0 ? count : 0;
+}
+
 /** Records a change to the user's data: the sync compares this with the remote backup. */
 export function touchLastWrite(db: UserDb, nowSeconds: number): void {
   write(db, 'last_write_ts', nowSeconds);
+  setCache(db, WRITE_COUNT, String(readWriteCount(db) + 1));
 }
 
 export function updateSettings(db: UserDb, update: SettingsUpdate, nowSeconds: number): UserSettings {

@@ -1,4 +1,4 @@
-import { readSettings } from '../local/settings.ts';
+import { readSettings, readWriteCount } from '../local/settings.ts';
 import { getCache, setCache, type UserDb } from '../local/user-db.ts';
 
 /**
@@ -16,6 +16,8 @@ export interface SyncBase {
   hash: string;
   /** Local `last_write_ts` when it was synced; 0 when never. */
   writeTs: number;
+  /** The database's change count when it was synced (same-second changes count too); 0 when never. */
+  writeCount: number;
   /** Unix seconds of the sync; 0 when never. */
   syncedAt: number;
   /** How it was synced; null when never. */
@@ -26,6 +28,17 @@ const HASH = 'sync_base_hash';
 const WRITE_TS = 'sync_base_write_ts';
 const SYNCED_AT = 'sync_base_synced_at';
 const ACTION = 'sync_base_action';
+const WRITE_COUNT = 'sync_base_write_count';
+
+/** Where the local data stands: what an upload exports, or what a download brought. */
+export interface WriteMark {
+  writeTs: number;
+  writeCount: number;
+}
+
+export function currentWriteMark(db: UserDb): WriteMark {
+  return { writeTs: readSettings(db).last_write_ts, writeCount: readWriteCount(db) };
+}
 
 function whole(text: string | null): number {
   const value = Number(text ?? '0');
@@ -37,27 +50,29 @@ export function readSyncBase(db: UserDb): SyncBase {
   return {
     hash: getCache(db, HASH) ?? '',
     writeTs: whole(getCache(db, WRITE_TS)),
+    writeCount: whole(getCache(db, WRITE_COUNT)),
     syncedAt: whole(getCache(db, SYNCED_AT)),
     action: action === 'upload' || action === 'download' ? action : null,
   };
 }
 
 /**
- * Records that the local data as of `writeTs` (default: now) equals the
- * server backup `hash`, after an upload (the `last_write_ts` that was
- * exported) or a download.
+ * Records that the local data as of `mark` (default: now) equals the server
+ * backup `hash`, after an upload (the mark taken before the export) or a
+ * download.
  */
 export function recordSyncBase(
   db: UserDb,
   action: 'upload' | 'download',
   hash: string,
   nowSeconds: number,
-  writeTs = readSettings(db).last_write_ts,
+  mark: WriteMark = currentWriteMark(db),
 ): SyncBase {
-  const base = { hash, writeTs, syncedAt: nowSeconds, action };
+  const base = { hash, writeTs: mark.writeTs, writeCount: mark.writeCount, syncedAt: nowSeconds, action };
   db.transaction(() => {
     setCache(db, HASH, base.hash);
     setCache(db, WRITE_TS, String(base.writeTs));
+    setCache(db, WRITE_COUNT, String(base.writeCount));
     setCache(db, SYNCED_AT, String(base.syncedAt));
     setCache(db, ACTION, action);
   })();
@@ -66,7 +81,7 @@ export function recordSyncBase(
 
 /** Local changes written since the last sync (or any data at all when it never synced). */
 export function hasPendingChanges(db: UserDb, base: SyncBase = readSyncBase(db)): boolean {
-  return readSettings(db).last_write_ts > base.writeTs;
+  return readSettings(db).last_write_ts > base.writeTs || readWriteCount(db) > base.writeCount;
 }
 
 /** No accounts and no notes: nothing a restore would replace. */

@@ -4,15 +4,16 @@ import { AppError, texts } from '../errors.ts';
 import { loadCredentials } from '../local/credentials.ts';
 import { readSettings } from '../local/settings.ts';
 import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
-import { userDir, type OpenUser } from '../local/user-store.ts';
+import { userBackupsDir, userDir, type OpenUser } from '../local/user-store.ts';
 import type { PremiumSession } from '../premium/premium-session.ts';
 import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
 import { fetchRemoteBackup } from './remote-backup.ts';
-import { readSyncBase, recordSyncBase } from './sync-base.ts';
+import { noteAutoSyncFailure, noteSyncSuccess } from './auto-sync-health.ts';
+import { currentWriteMark, hasPendingChanges, readSyncBase, recordSyncBase, type WriteMark } from './sync-base.ts';
 import { UNKNOWN_REMOTE, syncStatusView, type RemoteKnowledge, type SyncStatusView } from './sync-status.ts';
 import type { SyncOptions, SyncOutcome, SyncProgress, UploadOptions } from './sync-types.ts';
 import { downloadBlob, uploadBlob } from './transfer.ts';
-import { formatBytes, plural } from '@rotki-premium/protocol/wording';
+import { formatAgo, formatBytes, plural } from '@rotki-premium/protocol/wording';
 
 export type { SyncOptions, SyncOutcome, SyncPhase, SyncProgress, UploadOptions } from './sync-types.ts';
 
@@ -34,6 +35,8 @@ export class SyncService {
   #lastOutcome: SyncOutcome | null = null;
   #remote: RemoteKnowledge = UNKNOWN_REMOTE;
   #closed = false;
+  /** Aborts the running upload (the user's Cancel). */
+  #abort: AbortController | null = null;
 
   constructor(user: OpenUser, premium: PremiumSession, options: SyncOptions) {
     this.#user = user;
@@ -74,7 +77,7 @@ export class SyncService {
   }
 
   status(): SyncStatusView {
-    return syncStatusView(this.#user.db, this.#remote);
+    return syncStatusView(this.#user.db, this.#remote, userBackupsDir(this.#user.dataDir, this.#user.name), this.#nowSeconds());
   }
 
   /** After a transfer: look again, so the status shows the server as it is now (a failure only leaves it older). */
@@ -89,6 +92,18 @@ export class SyncService {
 
   close(): void {
     this.#closed = true;
+    this.#abort?.abort();
+  }
+
+  /**
+   * The user's Cancel: aborts the running upload (the transfer stops, the
+   * server never switches to the unfinished upload and drops it). False when
+   * no upload is running.
+   */
+  cancel(): boolean {
+    if (this.#abort === null || this.#abort.signal.aborted) return false;
+    this.#abort.abort(new AppError('sync_cancelled', texts.uploadCancelled()));
+    return true;
   }
 
   #exclusive(action: 'upload' | 'download', work: () => Promise<SyncOutcome>): Promise<SyncOutcome> {
@@ -98,7 +113,10 @@ export class SyncService {
       try {
         const outcome = await work();
         this.#lastOutcome = outcome;
-        if (outcome.result) await this.#afterTransfer();
+        if (outcome.result) {
+          noteSyncSuccess(this.#user.db);
+          await this.#afterTransfer();
+        }
         return outcome;
       } catch (error) {
         const failure = error instanceof AppError ? error : this.#premium.explain(error);
@@ -107,11 +125,18 @@ export class SyncService {
           this.#remote = { backup: current.data_hash === '' ? null : current, checkedAt: this.#nowSeconds(), error: null };
         }
         this.#premium.noteFailure(failure);
-        this.#lastOutcome = { action, result: false, message: failure.message, finished_at: this.#nowSeconds() };
+        this.#lastOutcome = {
+          action,
+          result: false,
+          message: failure.message,
+          finished_at: this.#nowSeconds(),
+          ...(failure.kind === 'sync_cancelled' ? { cancelled: true } : { failed: true }),
+        };
         throw failure;
       } finally {
         this.#progress = null;
         this.#running = null;
+        this.#abort = null;
       }
     })();
     this.#running = run;
@@ -130,48 +155,100 @@ export class SyncService {
   }
 
   /**
-   * Manual upload: no timestamp or size comparison (PROTOCOL.md §5.5), but the
-   * plan must allow a backup, and unless forced the server must still hold
-   * the backup this data was last synced from (`sync_conflict` otherwise).
+   * Manual upload (the plain Sync): the plan must allow a backup; unless
+   * forced, it uploads only when this device changed its data since it last
+   * synced, and the server must still hold the backup this data was last
+   * synced from (`sync_conflict` otherwise, which offers the forced actions).
+   * A running upload stops at `cancel()`.
    */
   upload(onProgress: (p: SyncProgress) => void, options: UploadOptions = {}): Promise<SyncOutcome> {
-    return this.#exclusive('upload', async () => {
+    const abort = new AbortController();
+    const previous = this.#abort;
+    // Set before the work starts: a failure before its first await clears it again in `#exclusive`.
+    this.#abort = abort;
+    try {
+      return this.#exclusive('upload', async () => {
       const client = this.#client();
       const limits = this.#premium.limits;
       if (limits === null || limits.max_backup_size_mb <= 0) {
         throw new AppError('upload_not_allowed', texts.uploadNotAllowed(limits?.current_tier ?? 'current'));
       }
-      return this.#doUpload(client.connection, onProgress, options.force === true);
-    });
+      const force = options.force === true;
+      const unchanged = !force ? await this.#unchangedSinceSync() : null;
+      if (unchanged !== null) return unchanged;
+      return this.#doUpload(client.connection, onProgress, force, abort.signal);
+      });
+    } catch (error) {
+      this.#abort = previous;
+      throw error;
+    }
   }
 
-  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void, force: boolean): Promise<SyncOutcome> {
+  /** The plain Sync with nothing to send: this device's data is the server's backup. Null when there is something to upload. */
+  async #unchangedSinceSync(): Promise<SyncOutcome | null> {
+    const base = readSyncBase(this.#user.db);
+    if (base.hash === '' || hasPendingChanges(this.#user.db, base)) return null;
+    const remote = await this.refreshRemote();
+    if (remote.error !== null || remote.backup?.data_hash !== base.hash) return null;
+    return { action: 'upload', result: false, message: texts.nothingToUpload(formatAgo(base.syncedAt, this.#nowSeconds())), finished_at: this.#nowSeconds() };
+  }
+
+  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void, force: boolean, signal: AbortSignal): Promise<SyncOutcome> {
     const base = { action: 'upload' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
     this.#report({ ...base, phase: 'exporting' }, onProgress);
-    const lastModifyTs = readSettings(this.#user.db).last_write_ts;
+    const mark = currentWriteMark(this.#user.db);
     const plain = await exportDatabase(this.#user);
+    signal.throwIfAborted();
     this.#report({ ...base, phase: 'encrypting' }, onProgress);
     const blob = await encryptBackup(plain, this.#user.password);
-    return this.#sendBlob(connection, blob, lastModifyTs, onProgress, force);
+    signal.throwIfAborted();
+    try {
+      return await this.#sendBlob(connection, blob, mark, onProgress, force, signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      return this.#afterCancel(blob, mark, force);
+    }
+  }
+
+  /**
+   * A Cancel that came while the last chunk was being answered may find the
+   * server already switched: then say so (and record it), never "cancelled".
+   */
+  async #afterCancel(blob: Buffer, mark: WriteMark, force: boolean): Promise<SyncOutcome> {
+    const hash = createHash('sha256').update(blob).digest('base64');
+    const remote = await this.refreshRemote();
+    if (remote.error === null && remote.backup?.data_hash === hash) {
+      recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), mark);
+      return {
+        action: 'upload',
+        result: true,
+        message: `The upload had finished before it could be cancelled: ${force ? 'the backup on the server was replaced' : 'the backup is on the server'} (${formatBytes(blob.length)}).`,
+        finished_at: this.#nowSeconds(),
+        bytes: blob.length,
+      };
+    }
+    throw new AppError('sync_cancelled', texts.uploadCancelled());
   }
 
   async #sendBlob(
     connection: Connection,
     blob: Buffer,
-    lastModifyTs: number,
+    mark: WriteMark,
     onProgress: (p: SyncProgress) => void,
     force: boolean,
+    signal?: AbortSignal,
   ): Promise<SyncOutcome> {
     setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
     const { chunks, hash } = await uploadBlob(connection, blob, {
-      lastModifyTs,
+      lastModifyTs: mark.writeTs,
       baseHash: force ? undefined : readSyncBase(this.#user.db).hash,
       onChunk: (chunk, total, bytes) =>
         this.#report({ action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length }, onProgress),
       nowSeconds: this.#nowSeconds(),
       dir: userDir(this.#user.dataDir, this.#user.name),
+      ...(signal === undefined ? {} : { signal }),
     });
-    recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), lastModifyTs);
+    recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), mark);
     return {
       action: 'upload',
       result: true,
@@ -229,39 +306,44 @@ export class SyncService {
     if (client === null || limits === null || limits.max_backup_size_mb <= 0 || this.#running !== null || this.#closed) return null;
     const settings = readSettings(this.#user.db);
     if (!settings.premium_should_sync) return null;
+    const mark = currentWriteMark(this.#user.db);
     const lastAttempt = Number(getCache(this.#user.db, LAST_UPLOAD_ATTEMPT) ?? '0');
     if (this.#options.now() - lastAttempt * 1000 <= this.#options.uploadIntervalMs) return null;
 
-    const skipped = (message: string): SyncOutcome => {
+    // A skip with local changes waiting (or an error) is a failure: the server's backup falls behind.
+    const skipped = (message: string, failed = hasPendingChanges(this.#user.db)): SyncOutcome => {
       setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
+      if (failed) noteAutoSyncFailure(this.#user.db, message, this.#nowSeconds());
+      else noteSyncSuccess(this.#user.db);
       const outcome: SyncOutcome = { action: 'upload', result: false, message, finished_at: this.#nowSeconds() };
       this.#lastOutcome = outcome;
       return outcome;
     };
     const problem = checkIntegrity(this.#user.db);
-    if (problem !== null) return skipped(`Local database check failed: ${problem}`);
+    if (problem !== null) return skipped(`Local database check failed: ${problem}`, true);
     let remote;
     try {
       remote = await client.metadata();
     } catch (error) {
-      this.#premium.noteFailure(this.#premium.explain(error));
-      return skipped('Fetching metadata error');
+      const failure = this.#premium.explain(error);
+      this.#premium.noteFailure(failure);
+      return skipped(`Fetching metadata error: ${failure.message}`, true);
     }
     if (settings.last_write_ts <= remote.last_modify_ts) return skipped('Remote database is more recent than local');
 
     return this.#exclusive('upload', async () => {
       const plain = await exportDatabase(this.#user);
       const blob = await encryptBackup(plain, this.#user.password);
-      if (createHash('sha256').update(blob).digest('base64') === remote.data_hash) return skipped('Remote database is up to date');
+      if (createHash('sha256').update(blob).digest('base64') === remote.data_hash) return skipped('Remote database is up to date', false);
       if (blob.length < remote.data_size && settings.ask_user_upon_size_discrepancy) {
         return skipped('Remote database bigger than the local one');
       }
-      return this.#sendBlob(client.connection, blob, settings.last_write_ts, () => {}, false);
+      return this.#sendBlob(client.connection, blob, mark, () => {}, false);
     }).catch((error: unknown) => {
       if (error instanceof AppError && error.kind === 'sync_conflict' && error.details.current !== undefined) {
         return skipped(texts.autoUploadConflict(error.details.current, this.#nowSeconds()));
       }
-      return skipped(error instanceof Error ? error.message : String(error));
+      return skipped(error instanceof Error ? error.message : String(error), true);
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { BackupCurrent } from '@rotki-premium/protocol';
 import { readSettings } from '../local/settings.ts';
 import type { UserDb } from '../local/user-db.ts';
+import { AUTO_SYNC_WARN_AFTER_SECONDS, readAutoSyncHealth } from './auto-sync-health.ts';
 import { hasPendingChanges, isLocalDataEmpty, readSyncBase } from './sync-base.ts';
 
 /** What this app last learnt of the server's backup. */
@@ -35,23 +36,37 @@ export interface SyncStatusView {
   stale: boolean;
   /** A fresh device with no data of its own while the server has a backup: offer to restore it. */
   restore_offer: boolean;
+  /** Unix seconds of the first automatic sync failure in a row; 0 when the last attempt worked. */
+  auto_sync_failing_since: number;
+  /** Why the latest automatic sync failed; null when it worked. */
+  auto_sync_error: string | null;
+  /** The automatic sync is on and has failed for more than a day: the toolbar warns until it works again. */
+  auto_sync_failing_long: boolean;
+  /** The folder where a pull keeps the local data it replaces. */
+  backups_dir: string;
 }
 
-export function syncStatusView(db: UserDb, remote: RemoteKnowledge): SyncStatusView {
+export function syncStatusView(db: UserDb, remote: RemoteKnowledge, backupsDir: string, nowSeconds: number): SyncStatusView {
   const base = readSyncBase(db);
   const backup = remote.checkedAt === 0 ? null : remote.backup;
   const stale = backup !== null && backup.data_hash !== base.hash;
   const empty = isLocalDataEmpty(db);
+  const autoSync = readSettings(db).premium_should_sync;
+  const health = readAutoSyncHealth(db);
   return {
     last_synced_at: base.syncedAt,
     last_sync_action: base.action,
     pending_changes: hasPendingChanges(db, base) && !(base.hash === '' && empty),
     local_empty: empty,
-    auto_sync: readSettings(db).premium_should_sync,
+    auto_sync: autoSync,
     remote: backup,
     remote_checked_at: remote.checkedAt,
     remote_error: remote.error,
     stale,
     restore_offer: stale && base.hash === '' && empty,
+    auto_sync_failing_since: health.failingSince,
+    auto_sync_error: health.lastError,
+    auto_sync_failing_long: autoSync && health.failingSince > 0 && nowSeconds - health.failingSince > AUTO_SYNC_WARN_AFTER_SECONDS,
+    backups_dir: backupsDir,
   };
 }

@@ -24,6 +24,10 @@ export interface SyncOutcome {
   chunks?: number;
   /** Where the replaced database was kept (download). */
   kept_backup?: string;
+  /** The user cancelled it (upload): nothing changed on either side. */
+  cancelled?: boolean;
+  /** It failed (an error), rather than being skipped or finding nothing to do. */
+  failed?: boolean;
 }
 
 export interface UploadOptions {

@@ -31,6 +31,8 @@ export interface UploadBlobOptions {
   /** Unix seconds now, for the conflict message ("3 minutes ago"). */
   nowSeconds: number;
   dir?: string;
+  /** The user's Cancel: stops the transfer between and within chunks. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function uploadBlob(connection: Connection, blob: Buffer, options: 
       lastModifyTs: options.lastModifyTs,
       ...(options.baseHash === undefined ? {} : { baseHash: options.baseHash }),
       onProgress: (p) => options.onChunk(p.chunk, p.chunkCount, p.bytesSent),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     options.onChunk(result.chunkCount, result.chunkCount, result.totalBytes);
     return { chunks: result.chunkCount, hash: result.fileHash };

@@ -34,6 +34,12 @@ export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppC
     return ok(outcome.result, outcome.message);
   });
 
+  /** Cancel: stops the running upload (the PUT above then answers `sync_cancelled`); false when none runs. */
+  app.delete('/api/1/premium/sync', async () => {
+    const cancelled = core.cancelSync();
+    return ok(cancelled, cancelled ? 'Cancelling the upload' : 'No upload is running');
+  });
+
   /** The sync state; `?refresh=true` looks at the server's backup first. */
   app.get('/api/1/premium/sync', async (request) => {
     const { refresh } = SyncStatusQuery.parse(request.query);

@@ -34,6 +34,10 @@ export const SyncOutcome = z.object({
   result: z.boolean(),
   message: z.string(),
   finished_at: z.number(),
+  /** The user cancelled the upload: nothing changed. */
+  cancelled: z.boolean().optional(),
+  /** It failed (not merely skipped, such as "Nothing to upload"). */
+  failed: z.boolean().optional(),
 });
 export type SyncOutcome = z.infer<typeof SyncOutcome>;
 
@@ -104,5 +108,9 @@ export const SyncStatus = z.object({
   remote_error: z.string().nullable(),
   stale: z.boolean(),
   restore_offer: z.boolean(),
+  auto_sync_failing_since: z.number(),
+  auto_sync_error: z.string().nullable(),
+  auto_sync_failing_long: z.boolean(),
+  backups_dir: z.string(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;

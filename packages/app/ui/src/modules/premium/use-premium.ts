@@ -93,6 +93,11 @@ export function usePremium() {
     }
   }
 
+  /** Cancel during an upload: the running `sync('upload')` then fails with `sync_cancelled`. */
+  async function cancelSync(): Promise<boolean> {
+    return (await callApi('DELETE', '/api/1/premium/sync', z.boolean())).result;
+  }
+
   function reset(): void {
     status.value = null;
     settings.value = null;
@@ -100,6 +105,6 @@ export function usePremium() {
     setupError.value = '';
   }
 
-  return { status, settings, syncStatus, loadSyncStatus, setupError, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, reset };
+  return { status, settings, syncStatus, loadSyncStatus, setupError, refresh, loadSettings, setup, setupAgain, remove, checkNow, setSync, devices, renameDevice, removeDevice, sync, cancelSync, reset };
 }
 
