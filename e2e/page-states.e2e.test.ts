@@ -125,9 +125,15 @@ describe('every page state of the app, at 390 px and 1280 px', () => {
       for (const name of ['Old laptop', 'Spare PC', 'Desk', 'Tablet']) await registerDevice(site, roomyCredentials, name, 'Linux');
       await unseenFor(site, roomyCredentials, 'Old laptop', 200);
       await unseenFor(site, roomyCredentials, 'Spare PC', 143);
+      const supporter = await createSubscriber(site.server, 'Supporter');
       const app = await startAppProcess({ serverUrl: site.server.url, machineId: `sweep-${width}-${process.pid}`, deviceName: `Sweep ${width}` });
       apps.push(app);
-      envs.set(width, { app, full: fullCredentials, roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret } });
+      envs.set(width, {
+        app,
+        full: fullCredentials,
+        roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret },
+        supporter: { apiKey: supporter.apiKey, apiSecret: supporter.apiSecret },
+      });
     }
   });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import type { Credentials } from '../../packages/server/test/support/rotki-app.ts';
 import { AppLoginPage, AppNotesPage, AppPremiumPage } from '../pages/app-pages.ts';
@@ -17,6 +18,8 @@ export interface AppEnv {
   full: Credentials;
   /** An account with room for this device. */
   roomy: Credentials;
+  /** An account whose plan (Supporter) has no backup on the server. */
+  supporter: Credentials;
 }
 
 export type AppState = PageState<'user', AppEnv>;
@@ -43,6 +46,16 @@ async function activePremium(page: Page, env: AppEnv): Promise<AppPremiumPage> {
   await premium.activeBanner.waitFor();
   await premium.deviceRows.first().waitFor();
   return premium;
+}
+
+/** Incompressible notes of about 24 MB, over the local API: an upload long enough (3 chunks) to cancel. */
+async function addBulkNotes(env: AppEnv): Promise<void> {
+  const notes = (await env.app.api('GET', '/api/1/notes')).json.result as { title: string }[];
+  if (notes.some((n) => n.title.startsWith('bulk '))) return;
+  for (let i = 0; i < 32; i += 1) {
+    const added = await env.app.api('PUT', '/api/1/notes', { title: `bulk ${i}`, content: randomBytes(600_000).toString('base64') });
+    if (added.status !== 200) throw new Error(`adding a bulk note answered ${added.status}`);
+  }
 }
 
 export const APP_STATES: AppState[] = [
@@ -130,13 +143,24 @@ export const APP_STATES: AppState[] = [
     },
   },
   {
-    name: 'sync: download confirmation',
+    name: 'sync: force pull confirmation, understood',
     as: 'user',
     async arrive(page, env) {
       await activePremium(page, env);
       await page.getByTestId('sync-menu').click();
-      await page.getByTestId('sync-download').click();
-      await page.getByRole('dialog', { name: 'Replace the local data?' }).waitFor();
+      await page.getByTestId('sync-force-pull').click();
+      await page.getByRole('dialog', { name: "Force pull: replace this computer's data?" }).waitFor();
+      await page.getByTestId('sync-force-pull-understand').check();
+    },
+  },
+  {
+    name: 'sync: force push confirmation',
+    as: 'user',
+    async arrive(page, env) {
+      await activePremium(page, env);
+      await page.getByTestId('sync-menu').click();
+      await page.getByTestId('sync-force-push').click();
+      await page.getByRole('dialog', { name: 'Force push: replace the backup on the server?' }).waitFor();
     },
   },
   {
@@ -157,6 +181,30 @@ export const APP_STATES: AppState[] = [
       const notes = new AppNotesPage(page);
       await page.getByRole('heading', { name: 'Notes', exact: true }).waitFor();
       if ((await notes.titles.count()) === 0) await notes.add('Cold wallet', 'in the safe');
+    },
+  },
+  {
+    name: 'sync: upload cancelled',
+    as: 'user',
+    async arrive(page, env) {
+      await addBulkNotes(env);
+      await activePremium(page, env);
+      await page.getByTestId('sync-menu').click();
+      await page.getByTestId('sync-upload').click();
+      await page.getByTestId('sync-cancel').click();
+      await page.getByTestId('sync-result').filter({ hasText: /^Upload cancelled\./ }).waitFor();
+      await page.getByTestId('sync-state').filter({ hasText: 'Upload cancelled, nothing changed' }).waitFor();
+    },
+  },
+  {
+    name: 'sync: locked, the plan has no backup',
+    as: 'user',
+    async arrive(page, env) {
+      const setup = await env.app.api('PATCH', `/api/1/users/${APP_USER}`, { premium_api_key: env.supporter.apiKey, premium_api_secret: env.supporter.apiSecret });
+      if (setup.status !== 200) throw new Error(`Supporter keys answered ${setup.status}: ${String(setup.json.message)}`);
+      await activePremium(page, env);
+      await page.getByTestId('sync-upgrade').waitFor();
+      if (!(await page.getByTestId('sync-menu').isDisabled())) throw new Error('Sync is not disabled on a plan without backup');
     },
   },
   {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,5 +91,14 @@ describe('rotki-premium-app sync', { timeout: 240_000 }, () => {
     const pulled = await runAppCli(['sync', 'pull', '--user', 'ana'], laptop);
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(pulled.stdout).toMatch(/^Downloaded the backup from the rotki server/);
+    // It says where the replaced data is kept, and the file is there.
+    const kept = /The previous local database was kept as (.+)\.$/m.exec(pulled.stdout)?.[1];
+    expect(kept, pulled.stdout).toMatch(/[/\\]ana[/\\]backups[/\\]user_db_\d{8}T\d{6}Z\.backup$/);
+    expect(existsSync(kept as string)).toBe(true);
+
+    // Nothing changed since: a plain push says so and leaves the server as it is.
+    const again = await runAppCli(['sync', 'push', '--user', 'ana'], laptop);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^Nothing to upload: the backup on the rotki server is this device's data/);
   });
 });

@@ -24,13 +24,20 @@ function origin(backup: BackupCurrent, now: number): string {
   return `${printable(backup.uploaded_by ?? 'an unknown device')}, uploaded ${formatUtc(backup.upload_ts)} (${formatAgo(backup.upload_ts, now)}), ${formatBytes(backup.data_size)}`;
 }
 
+function autoSyncText(status: SyncStatusView, now: number): string {
+  if (!status.auto_sync) return 'off';
+  if (status.auto_sync_failing_since === 0) return 'on';
+  const since = `${formatUtc(status.auto_sync_failing_since)} (${formatAgo(status.auto_sync_failing_since, now)})`;
+  return `on, failing since ${since}${status.auto_sync_error === null ? '' : `: ${printable(status.auto_sync_error)}`}`;
+}
+
 function statusText(status: SyncStatusView, now: number): string {
   const lines = [
     status.last_synced_at === 0
       ? 'Last sync: never'
       : `Last sync: ${status.last_sync_action === 'download' ? 'downloaded' : 'uploaded'} ${formatUtc(status.last_synced_at)} (${formatAgo(status.last_synced_at, now)})`,
     `Local changes not uploaded: ${status.pending_changes ? 'yes' : 'no'}`,
-    `Automatic sync: ${status.auto_sync ? 'on' : 'off'}`,
+    `Automatic sync: ${autoSyncText(status, now)}`,
     status.remote === null ? 'Server backup: none' : `Server backup: ${origin(status.remote, now)}`,
   ];
   if (status.remote_error !== null) lines.push(`Could not look at the server: ${status.remote_error}`);
