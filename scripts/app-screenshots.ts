@@ -1,6 +1,6 @@
 /**
  * Screenshots of the app for the docs: docs/images/app-premium-active.png,
- * docs/images/app-device-limit.png and, at a phone's width (390 px),
+ * docs/images/app-sync-force-pull.png, docs/images/app-device-limit.png and, at a phone's width (390 px),
  * docs/images/app-premium-phone.png. Starts a scratch premium server and three
  * app instances (three machines), drives the UI in headless Chromium.
  *
@@ -50,6 +50,15 @@ try {
   await premium.syncResult.waitFor({ state: 'detached' });
   await page.screenshot({ path: join(OUT, 'app-premium-active.png'), fullPage: true });
 
+  // Force pull from the Sync menu: what is replaced, where it is kept, the "I understand" box.
+  await page.getByTestId('sync-menu').click();
+  await page.getByTestId('sync-force-pull').click();
+  await page.getByTestId('sync-force-pull-understand').check();
+  await page.waitForTimeout(300); // let the dialog's enter transition finish before the picture
+  await page.screenshot({ path: join(OUT, 'app-sync-force-pull.png') });
+  await page.keyboard.press('Escape');
+  await page.getByTestId('sync-force-pull-dialog').waitFor({ state: 'detached' });
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.reload();
   await premium.activeBanner.waitFor();
@@ -65,7 +74,7 @@ try {
   await refused.limitDialog.waitFor();
   await limited.waitForTimeout(300); // let the dialog's enter transition finish before the picture
   await limited.screenshot({ path: join(OUT, 'app-device-limit.png') });
-  process.stdout.write(`Wrote app-premium-active.png, app-premium-phone.png and app-device-limit.png in ${OUT}\n`);
+  process.stdout.write(`Wrote app-premium-active.png, app-sync-force-pull.png, app-premium-phone.png and app-device-limit.png in ${OUT}\n`);
 } finally {
   await browser.close();
   for (const app of apps) await app.stop();

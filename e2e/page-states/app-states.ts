@@ -48,12 +48,12 @@ async function activePremium(page: Page, env: AppEnv): Promise<AppPremiumPage> {
   return premium;
 }
 
-/** Incompressible notes of about 24 MB, over the local API: an upload long enough (3 chunks) to cancel. */
+/** Incompressible notes of about 16 MB (the API takes 100,000 characters a note): an upload long enough (2 chunks) to cancel. */
 async function addBulkNotes(env: AppEnv): Promise<void> {
   const notes = (await env.app.api('GET', '/api/1/notes')).json.result as { title: string }[];
   if (notes.some((n) => n.title.startsWith('bulk '))) return;
-  for (let i = 0; i < 32; i += 1) {
-    const added = await env.app.api('PUT', '/api/1/notes', { title: `bulk ${i}`, content: randomBytes(600_000).toString('base64') });
+  for (let i = 0; i < 160; i += 1) {
+    const added = await env.app.api('PUT', '/api/1/notes', { title: `bulk ${i}`, content: randomBytes(75_000).toString('base64') });
     if (added.status !== 200) throw new Error(`adding a bulk note answered ${added.status}`);
   }
 }
