@@ -136,7 +136,7 @@ for (const dialect of DIALECTS) {
         phases.push(`${p.phase} ${p.chunk}/${p.total_chunks}`);
         if (p.phase === 'uploading' && p.chunk === 1 && p.total_chunks > 1 && cancelAnswer === null) {
           cancelAnswer = { status: 0, json: { result: null } };
-          void laptop.call('DELETE', '/api/1/premium/sync').then((answer) => {
+          void laptop.call('POST', '/api/1/premium/sync/cancel').then((answer) => {
             cancelAnswer = answer;
           });
         }
@@ -155,7 +155,7 @@ for (const dialect of DIALECTS) {
       expect(premium.last_sync.message).toMatch(/^Upload cancelled\. Nothing was replaced on the rotki server/);
 
       // Nothing to cancel now; a new upload goes through.
-      expect((await laptop.call('DELETE', '/api/1/premium/sync')).json.result).toBe(false);
+      expect((await laptop.call('POST', '/api/1/premium/sync/cancel')).json.result).toBe(false);
       const retry = await laptop.call('PUT', '/api/1/premium/sync', { action: 'upload' });
       expect(retry.json.result, retry.json.message).toBe(true);
       expect(retry.json.message).toMatch(/in 2 chunks\.$/);

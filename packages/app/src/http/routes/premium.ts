@@ -34,8 +34,11 @@ export async function premiumRoutes(app: FastifyInstance, { core }: { core: AppC
     return ok(outcome.result, outcome.message);
   });
 
-  /** Cancel: stops the running upload (the PUT above then answers `sync_cancelled`); false when none runs. */
-  app.delete('/api/1/premium/sync', async () => {
+  /**
+   * Cancel: stops the running upload (the PUT above then answers `sync_cancelled`); false when none runs.
+   * A URL of its own: a browser holds a second request to the URL of a PUT in flight until that PUT ends.
+   */
+  app.post('/api/1/premium/sync/cancel', async () => {
     const cancelled = core.cancelSync();
     return ok(cancelled, cancelled ? 'Cancelling the upload' : 'No upload is running');
   });

@@ -95,7 +95,7 @@ export function usePremium() {
 
   /** Cancel during an upload: the running `sync('upload')` then fails with `sync_cancelled`. */
   async function cancelSync(): Promise<boolean> {
-    return (await callApi('DELETE', '/api/1/premium/sync', z.boolean())).result;
+    return (await callApi('POST', '/api/1/premium/sync/cancel', z.boolean())).result;
   }
 
   function reset(): void {
