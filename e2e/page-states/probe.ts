@@ -70,9 +70,10 @@ try {
       await register(site, full, 'Laptop');
       await register(site, full, 'Desktop');
       const roomy = await createSubscriber(site.server, 'Advanced');
+      const supporter = await createSubscriber(site.server, 'Supporter');
       const app = await startAppProcess({ serverUrl: site.server.url, machineId: `probe-${width}-${process.pid}`, deviceName: `Probe ${width}` });
       apps.push(app);
-      envs.set(width, { app, full, roomy });
+      envs.set(width, { app, full, roomy, supporter });
     }
     for (const state of APP_STATES) {
       for (const { page, width } of widths.all) {
