@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import { userDbPath } from '../../packages/app/src/local/user-store.ts';
 import type { Page } from 'playwright-core';
 import type { Credentials } from '../../packages/server/test/support/rotki-app.ts';
 import { AppLoginPage, AppNotesPage, AppPremiumPage } from '../pages/app-pages.ts';
@@ -194,6 +197,25 @@ export const APP_STATES: AppState[] = [
       await page.getByTestId('sync-cancel').click();
       await page.getByTestId('sync-result').filter({ hasText: /^Upload cancelled\./ }).waitFor();
       await page.getByTestId('sync-state').filter({ hasText: 'Upload cancelled, nothing changed' }).waitFor();
+    },
+  },
+  {
+    // A day of failures cannot pass in a test: the record of them is written into the user's
+    // database (as the app keeps it) while the app runs; the page then shows the warning it causes.
+    name: 'sync: automatic sync failing for more than a day',
+    as: 'user',
+    async arrive(page, env) {
+      expect((await env.app.api('PUT', '/api/1/settings', { settings: { premium_should_sync: true } })).status).toBe(200);
+      const db = new Database(userDbPath(env.app.dataDir, APP_USER));
+      try {
+        const put = db.prepare('INSERT INTO key_value_cache (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+        put.run('auto_sync_failing_since', String(Math.floor(Date.now() / 1000) - 2 * 24 * 3600));
+        put.run('auto_sync_last_error', 'Fetching metadata error: the rotki server did not answer');
+      } finally {
+        db.close();
+      }
+      await activePremium(page, env);
+      await page.getByTestId('sync-failing-warning').filter({ hasText: 'The automatic sync has failed since' }).waitFor();
     },
   },
   {
