@@ -11,9 +11,10 @@
  * process, with the longest stall of its event loop, against one
  * unbatched DELETE of the same rows.
  *
- *   npx tsx bench/scale/run.ts [--seconds 10] [--connections 64] [--dialects sqlite,postgres] [--scale 1]
+ *   npx tsx bench/scale/run.ts [--seconds 10] [--connections 64] [--dialects sqlite,postgres] [--scale 1] [--sweep-only]
  *
- * `--scale 0.1` seeds a tenth of each count (a quick try).
+ * `--scale 0.1` seeds a tenth of each count (a quick try); `--sweep-only`
+ * seeds and measures the sweep without the load runs.
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
     scale: { type: 'string', default: '1' },
+    'sweep-only': { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -105,27 +107,30 @@ for (const dialect of values.dialects.split(',') as ('sqlite' | 'postgres')[]) {
     const subscriber = await createSubscriber(server, 'Basic');
     const signed = signedLimits(subscriber.apiKey, subscriber.apiSecret);
     const pid = server.process.pid;
-    const empty = await measure(server.url, pid, signed);
+    const empty = values['sweep-only'] ? null : await measure(server.url, pid, signed);
 
     const seedStarted = performance.now();
     if (dialect === 'sqlite') seedSqlite(join(storage.dataDir, 'rotki-premium.sqlite'), counts, Date.now());
     else await seedPostgres(storage.databaseUrl, counts, Date.now());
     const seedSeconds = (performance.now() - seedStarted) / 1000;
+    console.log(`${dialect}: seeded in ${seedSeconds.toFixed(0)} s; load average now ${load()}`);
 
-    const seeded = await measure(server.url, pid, signed);
-    console.log(
-      [
-        `${dialect}: ${connections} connections, ${seconds} s each (seeded in ${seedSeconds.toFixed(0)} s; load average now ${load()})`,
-        '  empty:',
-        describeFigures('unauthenticated GET /nest/1/limits/unlocks', empty.baseline),
-        describeFigures('signed GET /nest/1/limits', empty.measured),
-        '  seeded:',
-        describeFigures('unauthenticated GET /nest/1/limits/unlocks', seeded.baseline),
-        describeFigures('signed GET /nest/1/limits', seeded.measured),
-        `  signed, seeded ÷ empty: ${ratio(seeded.measured, empty.measured)}   (target: req/s ≥ 0.90)`,
-        `  unauthenticated, seeded ÷ empty: ${ratio(seeded.baseline, empty.baseline)}`,
-      ].join('\n'),
-    );
+    if (empty !== null) {
+      const seeded = await measure(server.url, pid, signed);
+      console.log(
+        [
+          `${dialect}: ${connections} connections, ${seconds} s each`,
+          '  empty:',
+          describeFigures('unauthenticated GET /nest/1/limits/unlocks', empty.baseline),
+          describeFigures('signed GET /nest/1/limits', empty.measured),
+          '  seeded:',
+          describeFigures('unauthenticated GET /nest/1/limits/unlocks', seeded.baseline),
+          describeFigures('signed GET /nest/1/limits', seeded.measured),
+          `  signed, seeded ÷ empty: ${ratio(seeded.measured, empty.measured)}   (target: req/s ≥ 0.90)`,
+          `  unauthenticated, seeded ÷ empty: ${ratio(seeded.baseline, empty.baseline)}`,
+        ].join('\n'),
+      );
+    }
     const store = openStore({ dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
     try {
       console.log(await sweepFigures(store));

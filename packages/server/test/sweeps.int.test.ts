@@ -55,6 +55,18 @@ for (const dialect of DIALECTS) {
       expect(await sweepReplayNonces(ctx, { batch: 7 })).toBe(0);
     });
 
+    it('removes rows of many ages and of one age, batch after batch, and keeps those of the boundary age', async () => {
+      // Ages spread over the batches (each batch starts at the highest age the one before removed), and a run of equal ages across a batch's end.
+      const spread = Array.from({ length: 20 }, (_, i) => ({ api_key: 'k', nonce: `age${i}`, signature: 's', expires_at: START_MS - 100 + i }));
+      const tied = Array.from({ length: 10 }, (_, i) => ({ api_key: 'k', nonce: `tie${i}`, signature: 's', expires_at: START_MS - 90 }));
+      const kept = { api_key: 'k', nonce: 'boundary', signature: 's', expires_at: START_MS };
+      await store.db.insertInto('replay_nonces').values([...spread, ...tied, kept]).execute();
+      expect(await deleteOlderThan(store, 'replay_nonces', START_MS, { batch: 4 })).toBe(30);
+      const left = await store.db.selectFrom('replay_nonces').select('nonce').where('expires_at', '<=', START_MS).where('nonce', 'not like', 'live%').execute();
+      expect(left.map((r) => r.nonce)).toEqual(['boundary']);
+      await store.db.deleteFrom('replay_nonces').where('nonce', '=', 'boundary').execute();
+    });
+
     it('lets other work run between two batches', async () => {
       await store.db
         .insertInto('replay_nonces')
