@@ -77,9 +77,9 @@ async function startBuilt(main: string, args: string[], env: NodeJS.ProcessEnv):
 }
 
 /** The text of every output file a program loads before running any command: its entry and the chunks it imports statically. */
-function staticallyLoaded(outDir: string): string {
+function staticallyLoaded(outDir: string, entries: string[] = ['main.js']): string {
   const seen = new Set<string>();
-  const pending = ['main.js'];
+  const pending = [...entries];
   let text = '';
   while (pending.length > 0) {
     const file = pending.pop() as string;
@@ -135,6 +135,17 @@ describe('the compiled build', () => {
     expect(all).toContain('// node_modules/zod/v4/locales/en.js');
     expect(all).not.toContain('// node_modules/zod/v4/locales/de.js');
     expect(staticallyLoaded(join(OUT, 'rotki-premium-app'))).not.toContain('// node_modules/fastify/');
+  });
+
+  it('starts the server without the API reference viewer, card payments, mail or QR libraries, which load on first use', () => {
+    const dir = join(OUT, 'rotki-premium');
+    const appChunk = readdirSync(dir).find((f) => f.endsWith('.js') && readFileSync(join(dir, f), 'utf8').includes('// packages/server/src/http/app.ts'));
+    expect(appChunk).toBeDefined();
+    const atStart = staticallyLoaded(dir, ['main.js', appChunk as string]);
+    expect(atStart).toContain('// node_modules/fastify/');
+    for (const module of ['@scalar/fastify-api-reference', 'stripe', 'nodemailer', 'qrcode']) {
+      expect(atStart, module).not.toContain(`// node_modules/${module}/`);
+    }
   });
 
   for (const dialect of DIALECTS) {

@@ -124,5 +124,11 @@ describe('the API document generated from the schemas', () => {
     expect(policy).not.toContain("script-src 'self' 'unsafe-inline'");
     const script = await app.inject({ method: 'GET', url: `${DOCS_PATH}/js/scalar.js` });
     expect(script.statusCode).toBe(200);
+    expect(script.headers['content-type']).toContain('javascript');
+    expect(script.body.length).toBeGreaterThan(100_000);
+    const yaml = await app.inject({ method: 'GET', url: `${DOCS_PATH}/openapi.yaml` });
+    expect(yaml.statusCode).toBe(200);
+    expect(yaml.body).toContain("openapi: 3.1.0");
+    expect((await app.inject({ method: 'GET', url: `${DOCS_PATH}/no-such-file` })).statusCode).toBe(404);
   });
 });

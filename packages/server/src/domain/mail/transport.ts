@@ -1,6 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type StreamTransport from 'nodemailer/lib/stream-transport';
 import { redactSmtpUrl, type MailConfig } from '../../config/mail-config.ts';
 
 /** A mail ready for the wire. */
@@ -31,27 +33,44 @@ function message(mail: OutgoingMail) {
   return { from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId };
 }
 
+/**
+ * A nodemailer transporter made on the first mail: the library (0.4 MB) is
+ * not loaded at start, where it would delay the server's first answer.
+ */
+function lazyTransporter(options: SMTPTransport.Options | StreamTransport.Options): { get(): Promise<Transporter>; close(): void } {
+  let made: Transporter | undefined;
+  let making: Promise<Transporter> | undefined;
+  return {
+    get: () =>
+      (making ??= import('nodemailer').then(({ default: nodemailer }) => {
+        made = nodemailer.createTransport(options);
+        return made;
+      })),
+    close: () => made?.close(),
+  };
+}
+
 /** SMTP when `--smtp-url` is set; else `.eml` files in the outbox folder, so every flow works on a laptop. */
 export function createMailTransport(config: MailConfig): MailTransport {
   if (config.smtpUrl !== '') {
-    const transporter = nodemailer.createTransport({ url: config.smtpUrl, ...SMTP_TIMEOUTS });
+    const transporter = lazyTransporter({ url: config.smtpUrl, ...SMTP_TIMEOUTS });
     return {
       kind: 'smtp',
       location: redactSmtpUrl(config.smtpUrl),
       async send(mail) {
-        await transporter.sendMail(message(mail));
+        await (await transporter.get()).sendMail(message(mail));
       },
       close: () => transporter.close(),
     };
   }
-  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const builder = lazyTransporter({ streamTransport: true, buffer: true, newline: 'unix' });
   const dir = config.outboxDir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return {
     kind: 'outbox',
     location: dir,
     async send(mail) {
-      const info = (await builder.sendMail(message(mail))) as { message: Buffer };
+      const info = (await (await builder.get()).sendMail(message(mail))) as { message: Buffer };
       // Named by queue id: a retry after a crash rewrites the same file, so each mail lands once.
       const file = join(dir, `${String(mail.id).padStart(8, '0')}-${mail.template}.eml`);
       const partial = `${file}.partial`;

@@ -2,7 +2,6 @@ import type Stripe from 'stripe';
 import type { DomainContext } from '../context.ts';
 import type { ChainWatcher } from './evm/watcher.ts';
 import type { EvmGateway, PaymentGateways, StripeGateway } from './gateways.ts';
-import { createStripeClient, stripeGateway } from './stripe/client.ts';
 
 /** The payment providers the billing settings enable, opened once at start. */
 export interface PaymentProviders {
@@ -34,6 +33,8 @@ export async function openPaymentProviders(ctx: DomainContext, watcher?: ChainWa
   const evm = await evmGateway(ctx, watcher);
   const settings = ctx.billing.stripe;
   if (settings === null) return { gateways: { stripe: null, evm }, stripe: null };
+  // The Stripe library (0.7 MB) loads only when card payments are configured.
+  const { createStripeClient, stripeGateway } = await import('./stripe/client.ts');
   const client = createStripeClient(settings);
   const gateway = stripeGateway(client, (accountId) => stripeCustomerOf(ctx, accountId));
   return { gateways: { stripe: gateway, evm }, stripe: { client, gateway, webhookSecret: settings.webhookSecret } };

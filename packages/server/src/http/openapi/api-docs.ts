@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import scalar from '@scalar/fastify-api-reference';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { SERVER_VERSION } from '../../version.ts';
 import { API_DESCRIPTION, SECURITY_SCHEMES, TAGS, securityOf, tagOf } from './document-text.ts';
@@ -97,6 +96,33 @@ export function docsPagePolicy(html: string): string {
   ].join('; ');
 }
 
+/** Headers of the viewer's answers that are passed on (the outer server sets its own length, date and connection). */
+const VIEWER_HEADERS = ['content-type', 'content-disposition', 'location', 'access-control-allow-origin', 'access-control-allow-methods'];
+
+/**
+ * The viewer: `@scalar/fastify-api-reference` in a server of its own, made on
+ * the first request under `/docs`. The plugin carries its 5 MB browser script
+ * in its code, and compiling that at every start delayed the first answer
+ * (docs/benchmarks.md, Start-up); it is now compiled only when someone reads
+ * the reference. The document it shows is this server's, read at each request.
+ */
+async function openViewer(app: FastifyInstance): Promise<FastifyInstance> {
+  const [{ default: fastify }, { default: scalar }] = await Promise.all([import('fastify'), import('@scalar/fastify-api-reference')]);
+  const viewer = fastify({ logger: false });
+  await viewer.register(scalar, {
+    routePrefix: DOCS_PATH,
+    configuration: {
+      content: () => app.swagger(),
+      pageTitle: 'rotki premium API',
+      withDefaultFonts: false,
+      hideClientButton: true,
+      telemetry: false,
+    },
+  });
+  await viewer.ready();
+  return viewer;
+}
+
 /** The API reference at `/docs` (a viewer served from this server, no CDN) and the document at `/docs/openapi.json`. */
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -106,13 +132,24 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     reply.header('cache-control', 'no-cache');
     return payload;
   });
-  await app.register(scalar, {
-    routePrefix: DOCS_PATH,
-    configuration: {
-      pageTitle: 'rotki premium API',
-      withDefaultFonts: false,
-      hideClientButton: true,
-      telemetry: false,
-    },
+  let viewer: Promise<FastifyInstance> | undefined;
+  app.addHook('onClose', async () => {
+    await (await viewer?.catch(() => undefined))?.close();
   });
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    viewer ??= openViewer(app).catch((error: unknown) => {
+      viewer = undefined;
+      throw error;
+    });
+    const answer = await (await viewer).inject({ method: 'GET', url: request.url });
+    reply.code(answer.statusCode);
+    for (const name of VIEWER_HEADERS) {
+      const value = answer.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    // Text stays text, so the page's policy above is computed from what is sent.
+    return reply.send(String(answer.headers['content-type'] ?? '').startsWith('text/') ? answer.body : answer.rawPayload);
+  };
+  app.get(DOCS_PATH, { schema: { hide: true } }, forward);
+  app.get(`${DOCS_PATH}/*`, { schema: { hide: true } }, forward);
 }

@@ -1,5 +1,4 @@
 import type { CryptoOption, CryptoQuote, OrderCrypto } from '@rotki-premium/protocol/billing-api';
-import QRCode from 'qrcode';
 import { formatUnits } from '../../domain/billing/money.ts';
 import type { DomainContext } from '../../domain/context.ts';
 import { paymentUri, tokenKey } from '../../domain/payments/evm/amounts.ts';
@@ -18,6 +17,8 @@ async function quoteView(ctx: DomainContext, quote: DomainQuote): Promise<Crypto
   const chain = findChain(ctx, quote.chainId);
   const tokenAddress = quote.token === 'native' ? null : (chain?.tokens.find((t) => tokenKey(t) === quote.token)?.address ?? quote.token);
   const uri = paymentUri(quote.chainId, { address: tokenAddress as `0x${string}` | null }, quote.receivingAddress, quote.amount);
+  // The QR library loads on the first payment page that shows a code, not at start.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   const seen = await ctx.store.db
     .selectFrom('crypto_sightings')
