@@ -1,4 +1,5 @@
 import { DeviceList, UserLimits, messages, type PremiumEndpoint, type PythonValue } from '@rotki-premium/protocol';
+import { ADMIN_API_PATHS } from '@rotki-premium/protocol/admin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../../test-support/databases.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
@@ -10,6 +11,7 @@ import {
   type TestStorage,
 } from '../../../test-support/server-process.ts';
 import { expectError, expectJson } from './support/assertions.ts';
+import { ConsoleSession } from './support/console-session.ts';
 import { call, deviceId, ENDPOINTS, prepare, registration, send, type PreparedRequest } from './support/rotki-app.ts';
 
 const BASIC_UNLOCKS = {
@@ -170,7 +172,7 @@ for (const dialect of DIALECTS) {
       });
     });
 
-    it('limits: a tier edited by another instance shows in the very next answer (the tier list is read with the key)', async () => {
+    it('limits: a tier edited by another instance shows in the very next answer (the tier list version is read with the key)', async () => {
       const before = await call(server.url, basic, ENDPOINTS.limits);
       expect(before.json).toMatchObject({ limit_of_devices: 2, gnosispay: false, unlocks: { gnosispay: 'Advanced' } });
       const db = admin.ctx.store.db;
@@ -192,6 +194,39 @@ for (const dialect of DIALECTS) {
       const restored = await call(server.url, basic, ENDPOINTS.limits);
       expect(restored.json).toMatchObject({ limit_of_devices: 2, gnosispay: false, unlocks: BASIC_UNLOCKS });
     });
+
+    it('limits and limits/unlocks: a tier saved in the console of a second server shows in the first server\'s very next answers', async () => {
+      const second = await startServer({ dialect, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl });
+      try {
+        // Both answers once before, so the first server holds the tier list in memory.
+        expect((await call(server.url, basic, ENDPOINTS.limits)).json).toMatchObject({ limit_of_devices: 2, unlocks: BASIC_UNLOCKS });
+        const unlocks = { method: 'GET', path: '/nest/1/limits/unlocks', headers: {} } satisfies PreparedRequest;
+        expectJson(await send(server.url, unlocks), 200, { unlocks: BASIC_UNLOCKS });
+
+        const name = `tiers${dialect}`;
+        const created = await second.admin(['admin', 'operator', 'create', '--username', name, '--email', `${name}@ops.example`, '--role', 'admin']);
+        const console = new ConsoleSession(second.url);
+        await console.signIn(name, String(created.password));
+        const listed = (await console.request('GET', ADMIN_API_PATHS.tiers)).json as { tiers: (Record<string, unknown> & { id: number; name: string })[] };
+        const tier = listed.tiers.find((t) => t.name === 'Basic')!;
+        const { id, name: _name, order: _order, currency: _currency, activeSubscribers: _active, ...fields } = tier;
+        const saved = { ...fields, monthlyPriceMinor: tier.monthlyPriceMinor ?? 0, yearlyPriceMinor: tier.yearlyPriceMinor ?? 0 };
+        const save = (change: Record<string, unknown>) => console.request('PUT', `${ADMIN_API_PATHS.tiers}/${id}`, change);
+        expect((await save({ ...saved, deviceLimit: 5, capabilities: ['graphs_view', 'mcp'] })).status).toBe(200);
+        try {
+          const after = await call(server.url, basic, ENDPOINTS.limits);
+          expect(after.json).toMatchObject({ current_tier: 'Basic', limit_of_devices: 5, mcp: true, graphs_view: true, eth_staking_view: false });
+          expectJson(await send(server.url, unlocks), 200, { unlocks: { ...BASIC_UNLOCKS, eth_staking_view: 'Advanced', event_analysis_view: 'Advanced', asset_movement_matching: 'Advanced', mcp: 'Basic' } });
+        } finally {
+          expect((await save(saved)).status).toBe(200);
+        }
+        expect((await call(server.url, basic, ENDPOINTS.limits)).json).toMatchObject({ limit_of_devices: 2, mcp: false, unlocks: BASIC_UNLOCKS });
+        expectJson(await send(server.url, unlocks), 200, { unlocks: BASIC_UNLOCKS });
+      } finally {
+        await second.stop();
+      }
+      // A server start and an operator's password hash (scrypt): long on a loaded machine.
+    }, 120_000);
 
     it('limits/unlocks answers without any credentials', async () => {
       const request: PreparedRequest = { method: 'GET', path: '/nest/1/limits/unlocks', headers: { 'user-agent': 'python-requests/2.34.2' } };

@@ -6,7 +6,7 @@ import { notifySecurityChange } from './security-notices.ts';
 import type { DomainContext } from './context.ts';
 import { conflict, notFound } from './errors.ts';
 import { requireActiveSubscription, isSubscriptionActive } from './subscriptions.ts';
-import { tiersFromJson, toTier, type Tier } from './tiers.ts';
+import { tierIn, tiersAsOf, type Tier } from './tiers.ts';
 
 export interface ApiCredentials {
   apiKey: string;
@@ -134,7 +134,7 @@ export interface Signer {
   /** An operator suspended the account: its signed requests are refused. */
   suspended: boolean;
   subscription: { active: boolean; periodEnd: Date; tier: Tier } | null;
-  /** Every tier, in display order, read in the same statement as the rest. */
+  /** Every tier, in display order, as of the signer's read. */
   tiers: readonly Tier[];
 }
 
@@ -143,24 +143,14 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
   const row = await ctx.store.hot.signerRow(apiKey);
   if (row === undefined) return null;
   const accountId = Number(row.account_id);
+  // The tier list held in memory serves while its version is the one this read saw.
+  const tiers = await tiersAsOf(ctx, row.tiers_version);
   let subscription: Signer['subscription'] = null;
-  if (row.status !== null && row.period_end !== null && row.tier_id !== null && row.name !== null) {
+  if (row.status !== null && row.period_end !== null && row.tier_id !== null) {
     subscription = {
       active: isSubscriptionActive({ status: row.status, period_end: row.period_end }, ctx.clock.now()),
       periodEnd: new Date(Number(row.period_end)),
-      tier: toTier({
-        id: row.tier_id,
-        name: row.name,
-        display_order: row.display_order ?? 0,
-        device_limit: row.device_limit ?? 0,
-        max_backup_size_mb: row.max_backup_size_mb ?? 0,
-        backup_versions: row.backup_versions ?? 1,
-        pnl_events_limit: row.pnl_events_limit ?? 0,
-        history_events_limit: row.history_events_limit ?? 0,
-        reports_lookup_limit: row.reports_lookup_limit ?? 0,
-        eth_staked_limit: row.eth_staked_limit ?? 0,
-        capabilities: row.capabilities ?? '[]',
-      }),
+      tier: await tierIn(ctx, tiers, Number(row.tier_id)),
     };
   }
   return {
@@ -170,6 +160,6 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
     apiSecret: decryptSecret(ctx, accountId, row.secret_ciphertext, secretContext(accountId)),
     suspended: row.suspended_at !== null,
     subscription,
-    tiers: tiersFromJson(row.tiers_json),
+    tiers,
   };
 }

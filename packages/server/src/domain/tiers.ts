@@ -1,4 +1,5 @@
 import { CAPABILITY_FLAGS, type Capabilities, type CapabilityFlag, type Unlocks, type UserLimits } from '@rotki-premium/protocol';
+import type { Store } from '../store/database.ts';
 import type { TierRow } from '../store/schema.ts';
 import type { DomainContext } from './context.ts';
 import { notFound } from './errors.ts';
@@ -36,26 +37,39 @@ export function toTier(row: TierRow): Tier {
   };
 }
 
-let parsedJson: string | null = null;
-let parsedTiers: readonly Tier[] = [];
+/** Each store's tier list as last read, with the version number it was read at. */
+const heldTiers = new WeakMap<Store, { version: number; tiers: readonly Tier[] }>();
 
 /**
- * The tier list from its JSON text (an array of tier rows, as the signer's
- * statement reads it with every signed request). Parsed again only when the
- * text differs from the last one: the read itself is never skipped, so an
- * operator's edit on any instance shows in the next answer.
+ * The tier list as of `version` (the tier list's version number a request
+ * read: with the signer's row, or by `listTiers`). The list held in memory
+ * serves while its version is the one read; any other number (a tier written
+ * since, on any instance: migration 020's triggers raise it in the same
+ * transaction) reads the list again, with its version in the same statement.
+ * A null version (no version row) always reads the list.
  */
-export function tiersFromJson(json: string): readonly Tier[] {
-  if (json !== parsedJson) {
-    parsedTiers = (JSON.parse(json) as TierRow[]).map(toTier);
-    parsedJson = json;
-  }
-  return parsedTiers;
+export async function tiersAsOf(ctx: DomainContext, version: number | null): Promise<readonly Tier[]> {
+  const held = heldTiers.get(ctx.store);
+  if (held !== undefined && version !== null && held.version === version) return held.tiers;
+  const list = await ctx.store.hot.tierList();
+  const tiers: readonly Tier[] = Object.freeze(list.rows.map(toTier));
+  if (list.version !== null) heldTiers.set(ctx.store, { version: list.version, tiers });
+  return tiers;
 }
 
-export async function listTiers(ctx: DomainContext): Promise<Tier[]> {
-  const rows = await ctx.store.hot.tierRows();
-  return rows.map(toTier);
+/**
+ * The tier `id` from `tiers`; from a fresh read when it is not there (a
+ * subscription's tier always exists: the foreign key keeps it).
+ */
+export async function tierIn(ctx: DomainContext, tiers: readonly Tier[], id: number): Promise<Tier> {
+  const tier = tiers.find((t) => t.id === id) ?? (await tiersAsOf(ctx, null)).find((t) => t.id === id);
+  if (tier === undefined) throw new Error(`Tier ${id} is missing`);
+  return tier;
+}
+
+/** Every tier in display order, as of now: one primary-key read, and the list itself when it changed. */
+export async function listTiers(ctx: DomainContext): Promise<readonly Tier[]> {
+  return tiersAsOf(ctx, await ctx.store.hot.tiersVersion());
 }
 
 export async function requireTier(ctx: DomainContext, name: string): Promise<Tier> {
@@ -67,13 +81,18 @@ export async function requireTier(ctx: DomainContext, name: string): Promise<Tie
   return tier;
 }
 
-/** capability → the cheapest tier that has it (`limits/unlocks`). */
-export function unlocksOf(tiers: readonly Tier[]): Unlocks {
+const unlocksByList = new WeakMap<readonly Tier[], Readonly<Unlocks>>();
+
+/** capability → the cheapest tier that has it (`limits/unlocks`); worked out once per list held. */
+export function unlocksOf(tiers: readonly Tier[]): Readonly<Unlocks> {
+  const known = unlocksByList.get(tiers);
+  if (known !== undefined) return known;
   const unlocks: Unlocks = {};
   for (const flag of CAPABILITY_FLAGS) {
     const cheapest = [...tiers].sort((a, b) => a.order - b.order).find((t) => t.capabilities.includes(flag));
     if (cheapest !== undefined) unlocks[flag] = cheapest.name;
   }
+  unlocksByList.set(tiers, Object.freeze(unlocks));
   return unlocks;
 }
 

@@ -12,12 +12,14 @@ import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './
  */
 export interface HotStatements {
   /**
-   * The key's credentials, account, latest subscription and its tier, and the
-   * whole tier list as JSON (`tiers_json`), in one read.
+   * The key's credentials, account and latest subscription, and the tier
+   * list's version number, in one read.
    */
   signerRow(apiKey: string): Promise<SignerRow | undefined>;
-  /** Every tier, in display order. */
-  tierRows(): Promise<TierRow[]>;
+  /** Every tier, in display order, with the list's version number read in the same statement. */
+  tierList(): Promise<TierList>;
+  /** The tier list's version number (a primary-key read). */
+  tiersVersion(): Promise<number | null>;
   /**
    * Inserts replay records in one transaction (one commit, one WAL flush) and
    * says, per row, whether it was new: false where the row was there already.
@@ -34,57 +36,28 @@ export interface SignerRow {
   status: SubscriptionStatus | null;
   period_end: number | null;
   tier_id: number | null;
-  name: string | null;
-  display_order: number | null;
-  device_limit: number | null;
-  max_backup_size_mb: number | null;
-  backup_versions: number | null;
-  pnl_events_limit: number | null;
-  history_events_limit: number | null;
-  reports_lookup_limit: number | null;
-  eth_staked_limit: number | null;
-  capabilities: string | null;
-  /** Every tier, in display order: a JSON array of tier rows, read in the same statement. */
-  tiers_json: string;
+  /** The tier list's version (`tiers_version`) as this statement saw it; null without the row. */
+  tiers_version: number | null;
+}
+
+export interface TierList {
+  /** Null when the version row is missing (or there are no tiers): the list is then not held. */
+  version: number | null;
+  rows: TierRow[];
 }
 
 export type QueryTimer = (durationMs: number, failed: boolean) => void;
 
-const TIER_COLUMNS = [
-  'id',
-  'name',
-  'display_order',
-  'device_limit',
-  'max_backup_size_mb',
-  'backup_versions',
-  'pnl_events_limit',
-  'history_events_limit',
-  'reports_lookup_limit',
-  'eth_staked_limit',
-  'capabilities',
-] as const satisfies readonly (keyof TierRow)[];
+const TIERS_VERSION = '(select "version" from "tiers_version" where "id" = 1)';
 
-const tierPairs = TIER_COLUMNS.map((column) => `'${column}', "${column}"`).join(', ');
-
-/**
- * The tier list as one JSON text, in display order: the signed `limits`
- * answer needs it, and reading it within the signer's statement spares a
- * second read (on SQLite a read transaction, on PostgreSQL a round trip).
- */
-const TIERS_JSON = {
-  sqlite: `(select json_group_array(json_object(${tierPairs}) order by "display_order", "id") from "tiers")`,
-  postgres: `(select coalesce(json_agg(json_build_object(${tierPairs}) order by "display_order", "id"), '[]'::json)::text from "tiers")`,
-} as const;
-
-/** The signer query's SQL for the dialect of `db`, with one parameter: the API key. */
-function signerSql(db: Kysely<Database>, dialect: keyof typeof TIERS_JSON): string {
+/** The signer query's SQL, with one parameter: the API key. */
+function signerSql(db: Kysely<Database>): string {
   return (
     db
       .selectFrom('api_credentials')
       .innerJoin('accounts', 'accounts.id', 'api_credentials.account_id')
       // The latest subscription is the current one: newest first, one row.
       .leftJoin('subscriptions', 'subscriptions.account_id', 'api_credentials.account_id')
-      .leftJoin('tiers', 'tiers.id', 'subscriptions.tier_id')
       .select([
         'api_credentials.account_id',
         'api_credentials.api_key',
@@ -93,18 +66,8 @@ function signerSql(db: Kysely<Database>, dialect: keyof typeof TIERS_JSON): stri
         'accounts.suspended_at',
         'subscriptions.status',
         'subscriptions.period_end',
-        'tiers.id as tier_id',
-        'tiers.name',
-        'tiers.display_order',
-        'tiers.device_limit',
-        'tiers.max_backup_size_mb',
-        'tiers.backup_versions',
-        'tiers.pnl_events_limit',
-        'tiers.history_events_limit',
-        'tiers.reports_lookup_limit',
-        'tiers.eth_staked_limit',
-        'tiers.capabilities',
-        sql.raw<string>(TIERS_JSON[dialect]).as('tiers_json'),
+        'subscriptions.tier_id',
+        sql.raw<number | null>(TIERS_VERSION).as('tiers_version'),
       ])
       .where('api_credentials.api_key', '=', '')
       .orderBy('subscriptions.id', 'desc')
@@ -113,8 +76,26 @@ function signerSql(db: Kysely<Database>, dialect: keyof typeof TIERS_JSON): stri
   );
 }
 
-function tiersSql(db: Kysely<Database>): string {
-  return db.selectFrom('tiers').selectAll().orderBy('display_order').compile().sql;
+/** Every tier in display order, each row with the list's version: one statement, so one snapshot. */
+function tierListSql(db: Kysely<Database>): string {
+  return db
+    .selectFrom('tiers')
+    .selectAll()
+    .select(sql.raw<number | null>(TIERS_VERSION).as('list_version'))
+    .orderBy('display_order')
+    .orderBy('id')
+    .compile().sql;
+}
+
+const TIERS_VERSION_SQL = `select "version" from "tiers_version" where "id" = 1`;
+
+type TierListRow = TierRow & { list_version: number | null };
+
+function toTierList(rows: TierListRow[]): TierList {
+  return {
+    version: rows[0]?.list_version ?? null,
+    rows: rows.map(({ list_version: _version, ...tier }) => tier),
+  };
 }
 
 async function timed<T>(timer: () => QueryTimer | null, run: () => Promise<T> | T): Promise<T> {
@@ -146,7 +127,8 @@ export function sqliteHotStatements(
 ): HotStatements {
   // Prepared on first use: the tables may not exist when the store opens (before the migrations).
   let signer: SQLite.Statement<[string], SignerRow> | null = null;
-  let tiers: SQLite.Statement<[], TierRow> | null = null;
+  let tiers: SQLite.Statement<[], TierListRow> | null = null;
+  let version: SQLite.Statement<[], number | undefined> | null = null;
   let insertAll: ((rows: readonly ReplayNonceTable[]) => boolean[]) | null = null;
   const prepareInsert = () => {
     const insert = writer.prepare<[string, string, string, number], { one: number }>(
@@ -160,13 +142,18 @@ export function sqliteHotStatements(
   return {
     signerRow: (apiKey) =>
       timed(timer, () => {
-        signer ??= reader().prepare<[string], SignerRow>(signerSql(db, 'sqlite'));
+        signer ??= reader().prepare<[string], SignerRow>(signerSql(db));
         return signer.get(apiKey);
       }),
-    tierRows: () =>
+    tierList: () =>
       timed(timer, () => {
-        tiers ??= reader().prepare<[], TierRow>(tiersSql(db));
-        return tiers.all();
+        tiers ??= reader().prepare<[], TierListRow>(tierListSql(db));
+        return toTierList(tiers.all());
+      }),
+    tiersVersion: () =>
+      timed(timer, () => {
+        version ??= reader().prepare<[], number | undefined>(TIERS_VERSION_SQL).pluck();
+        return version.get() ?? null;
       }),
     insertReplayRows: (rows) =>
       db.connection().execute(() =>
@@ -189,8 +176,8 @@ export function postgresHotStatements(
   replayPool: () => Promise<Pool>,
   timer: () => QueryTimer | null,
 ): HotStatements {
-  const signerText = signerSql(db, 'postgres');
-  const tiersText = tiersSql(db);
+  const signerText = signerSql(db);
+  const tierListText = tierListSql(db);
   const insertText =
     'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") ' +
     'select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ' +
@@ -203,9 +190,16 @@ export function postgresHotStatements(
         return result.rows[0];
       });
     },
-    tierRows: async () => {
+    tierList: async () => {
       const connections = await pool();
-      return timed(timer, async () => (await connections.query<TierRow>({ name: 'rp_tiers', text: tiersText })).rows);
+      return timed(timer, async () => toTierList((await connections.query<TierListRow>({ name: 'rp_tier_list', text: tierListText })).rows));
+    },
+    tiersVersion: async () => {
+      const connections = await pool();
+      return timed(timer, async () => {
+        const result = await connections.query<{ version: number }>({ name: 'rp_tiers_version', text: TIERS_VERSION_SQL });
+        return result.rows[0]?.version ?? null;
+      });
     },
     insertReplayRows: async (rows) => {
       const connections = await replayPool();

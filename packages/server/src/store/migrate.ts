@@ -17,6 +17,7 @@ import { sweepIndexesMigration } from './migrations/016-sweep-indexes.ts';
 import { cryptoMigration } from './migrations/012-crypto.ts';
 import { refundsMigration } from './migrations/018-refunds.ts';
 import { deviceReplacementsMigration } from './migrations/019-device-replacements.ts';
+import { tiersVersionMigration } from './migrations/020-tiers-version.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -40,6 +41,7 @@ function provider(store: Store): MigrationProvider {
         '012-crypto': cryptoMigration(store.dialect),
         '018-refunds': refundsMigration(store.dialect),
         '019-device-replacements': deviceReplacementsMigration(store.dialect),
+        '020-tiers-version': tiersVersionMigration(store.dialect),
       };
     },
   };

@@ -80,6 +80,12 @@ export interface TierTable {
 export type TierRow = Selectable<TierTable>;
 export type InsertableTierRow = Insertable<TierTable>;
 
+/** One row (`id` 1): raised by triggers with every change to `tiers` (migration 020). */
+export interface TiersVersionTable {
+  id: number;
+  version: number;
+}
+
 export type SubscriptionStatus = 'active' | 'cancelled' | 'expired';
 
 export interface SubscriptionTable {
@@ -183,6 +189,7 @@ export interface Database {
   accounts: AccountTable;
   sessions: SessionTable;
   tiers: TierTable;
+  tiers_version: TiersVersionTable;
   subscriptions: SubscriptionTable;
   api_credentials: ApiCredentialTable;
   devices: DeviceTable;
