@@ -76,6 +76,8 @@ export interface StartOptions {
   extraArgs?: string[];
   /** Options for Node.js itself (e.g. `--cpu-prof` for a benchmark's profile). */
   nodeArgs?: string[];
+  /** Another checkout's `rotki-premium` bin (a benchmark's baseline); default: this one's. */
+  bin?: string;
 }
 
 function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
@@ -107,7 +109,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ROTKI_PREMIUM_PASSWORD_HASH_COST: String(TEST_PASSWORD_HASH_COST),
     ...options.env,
   };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVER_BIN, 'start', '--host', '127.0.0.1', '--port', '0', ...(options.extraArgs ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? SERVER_BIN, 'start', '--host', '127.0.0.1', '--port', '0', ...(options.extraArgs ?? [])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

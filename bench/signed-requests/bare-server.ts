@@ -12,10 +12,15 @@ const app = Fastify({ logger: false });
 app.get('/bare', (_request, reply) => { reply.type('application/json; charset=utf-8').send(body); });
 await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write('listening ' + app.server.address().port + '\\n');
+// A clean exit, so that a --cpu-prof profile is written.
+process.once('SIGTERM', () => app.close().then(() => process.exit(0)));
 `;
 
-export async function startBareServer(body: string): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', PROGRAM], {
+export async function startBareServer(
+  body: string,
+  nodeArgs: string[] = [],
+): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', PROGRAM], {
     env: { ...process.env, BARE_BODY: body },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -15,6 +15,8 @@ export interface LoadFigures {
   errors: number;
   /** Server process CPU time (user + system) per answered request, in microseconds; null when not measured. */
   cpuMicrosPerRequest: number | null;
+  /** The part of it spent in the kernel (system time: socket reads and writes, epoll, file locks). */
+  systemCpuMicrosPerRequest: number | null;
   /** CPU time of the database's server processes per answered request (PostgreSQL), in microseconds. */
   databaseCpuMicrosPerRequest: number | null;
 }
@@ -23,13 +25,19 @@ export type RequestSetup = () => { path: string; headers: Record<string, string>
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
-/** User + system CPU time of a process so far, in microseconds (Linux: /proc/<pid>/stat). */
-export function processCpuMicros(pid: number): number {
+/** User and system CPU time of a process so far, in microseconds (Linux: /proc/<pid>/stat). */
+export function processCpuTimes(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The fields after the command name (which may hold spaces) in parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  const micros = (ticks: string | undefined) => (Number(ticks) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  return { user: micros(fields[11]), system: micros(fields[12]) };
+}
+
+/** User + system CPU time of a process so far, in microseconds. */
+export function processCpuMicros(pid: number): number {
+  const { user, system } = processCpuTimes(pid);
+  return user + system;
 }
 
 /** User + system CPU time of processes, in microseconds; those that ended count 0. */
@@ -65,7 +73,7 @@ export async function runLoad(url: string, options: LoadOptions, setup: RequestS
 }
 
 function runAutocannon(url: string, options: LoadOptions, setup: RequestSetup): Promise<LoadFigures> {
-  const cpuBefore = options.serverPid === undefined ? null : processCpuMicros(options.serverPid);
+  const cpuBefore = options.serverPid === undefined ? null : processCpuTimes(options.serverPid);
   return new Promise((resolve, reject) => {
     autocannon(
       {
@@ -88,14 +96,16 @@ function runAutocannon(url: string, options: LoadOptions, setup: RequestSetup): 
           return;
         }
         const requests = result.requests.total;
-        const cpu = cpuBefore === null || options.serverPid === undefined ? null : processCpuMicros(options.serverPid) - cpuBefore;
+        const after = cpuBefore === null || options.serverPid === undefined ? null : processCpuTimes(options.serverPid);
+        const perRequest = (micros: number) => (requests === 0 ? null : micros / requests);
         resolve({
           requestsPerSecond: result.requests.average,
           requests,
           p99: result.latency.p99,
           non2xx: result.non2xx,
           errors: result.errors,
-          cpuMicrosPerRequest: cpu === null || requests === 0 ? null : cpu / requests,
+          cpuMicrosPerRequest: after === null || cpuBefore === null ? null : perRequest(after.user + after.system - cpuBefore.user - cpuBefore.system),
+          systemCpuMicrosPerRequest: after === null || cpuBefore === null ? null : perRequest(after.system - cpuBefore.system),
           databaseCpuMicrosPerRequest: null,
         });
       },
@@ -126,6 +136,7 @@ export const bareRoute: RequestSetup = () => ({ path: '/bare', headers: {} });
 
 export function describeFigures(name: string, f: LoadFigures): string {
   const db = f.databaseCpuMicrosPerRequest === null ? '' : ` + database ${f.databaseCpuMicrosPerRequest.toFixed(0)} µs`;
-  const cpu = f.cpuMicrosPerRequest === null ? '' : `, server CPU ${f.cpuMicrosPerRequest.toFixed(0)} µs/request${db}`;
+  const kernel = f.systemCpuMicrosPerRequest === null ? '' : ` (kernel ${f.systemCpuMicrosPerRequest.toFixed(0)})`;
+  const cpu = f.cpuMicrosPerRequest === null ? '' : `, server CPU ${f.cpuMicrosPerRequest.toFixed(0)} µs/request${kernel}${db}`;
   return `  ${name.padEnd(44)} ${f.requestsPerSecond.toFixed(0).padStart(6)} req/s, p99 ${f.p99} ms${cpu}, non-2xx ${f.non2xx}, errors ${f.errors}`;
 }

@@ -21,9 +21,10 @@ function firstProblem(values: unknown): string | null {
  * the body is read; the request schemas apply the same rules to body fields.
  */
 async function cleanInputPlugin(app: FastifyInstance): Promise<void> {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: no promise and no microtask turn on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
     const problem = firstProblem(request.query) ?? firstProblem(request.params);
-    if (problem !== null) throw new BodyError(400, messages.invalidRequest(problem));
+    done(problem === null ? undefined : new BodyError(400, messages.invalidRequest(problem)));
   });
 }
 

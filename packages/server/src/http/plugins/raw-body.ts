@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { MAX_JSON_DEPTH, exceedsJsonDepth, messages } from '@rotki-premium/protocol';
+import { prependRouteHook } from './route-hooks.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -82,19 +83,23 @@ async function rawBodyPlugin(app: FastifyInstance, options: { getBodyLimit: numb
     done(null, Object.fromEntries(new URLSearchParams((body as Buffer).toString('utf8'))));
   });
 
-  app.addHook('preValidation', async (request) => {
-    if (request.method !== 'GET' || request.routeOptions.config.readGetBody !== true) return;
-    const length = request.headers['content-length'];
-    const chunked = request.headers['transfer-encoding'] !== undefined;
-    if ((length === undefined || length === '0') && !chunked) {
-      request.rawBody = Buffer.alloc(0);
-      return;
-    }
-    if (Number(length) > options.getBodyLimit) {
-      request.raw.resume();
-      throw new BodyError(413, messages.requestTooLarge(options.getBodyLimit));
-    }
-    request.rawBody = await readStream(request, options.getBodyLimit);
+  // Only on the routes that ask for it; the HEAD twin of such a GET route reads none.
+  app.addHook('onRoute', (route) => {
+    if (route.config?.readGetBody !== true) return;
+    prependRouteHook(route, 'preValidation', async (request: FastifyRequest) => {
+      if (request.method !== 'GET') return;
+      const length = request.headers['content-length'];
+      const chunked = request.headers['transfer-encoding'] !== undefined;
+      if ((length === undefined || length === '0') && !chunked) {
+        request.rawBody = Buffer.alloc(0);
+        return;
+      }
+      if (Number(length) > options.getBodyLimit) {
+        request.raw.resume();
+        throw new BodyError(413, messages.requestTooLarge(options.getBodyLimit));
+      }
+      request.rawBody = await readStream(request, options.getBodyLimit);
+    });
   });
 }
 

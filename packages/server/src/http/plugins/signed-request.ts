@@ -21,6 +21,7 @@ import type { Signer } from '../../domain/credentials.ts';
 import { AuthFailure, lookUpSigner, verifySignedRequest, type Subscriber } from '../signed/authenticate.ts';
 import { failureCounter, type CounterStore } from '../../domain/failure-counters.ts';
 import { BodyError, parseJsonBody } from './raw-body.ts';
+import { prependRouteHook } from './route-hooks.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -263,20 +264,20 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
       }),
   );
 
-  // Before the body is read: a request without a known key costs one lookup and no body work.
-  app.addHook('onRequest', async (request, reply) => {
-    const premium = request.routeOptions.config.premium;
+  // Only on the routes that opt in (`config.premium`), with their endpoint known at registration.
+  app.addHook('onRoute', (route) => {
+    const premium = route.config?.premium;
     if (premium === undefined || premium.endpoint.signMethod === null) return;
-    if ((await identify(request, reply, premium.endpoint)) === null) return reply;
-  });
-
-  app.addHook('preHandler', async (request, reply) => {
-    const premium = request.routeOptions.config.premium;
-    if (premium === undefined || premium.endpoint.transport === 'multipart' || premium.endpoint.signMethod === null) {
-      return;
-    }
-    const subscriber = await authenticate(request, reply, premium.endpoint, premium.namesCaller, null);
-    if (subscriber === null) return reply;
+    const { endpoint, namesCaller } = premium;
+    // Before the body is read: a request without a known key costs one lookup and no body work.
+    prependRouteHook(route, 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if ((await identify(request, reply, endpoint)) === null) return reply;
+    });
+    // Multipart uploads read their fields in the handler, which verifies them (`verifyPremiumRequest`).
+    if (endpoint.transport === 'multipart') return;
+    prependRouteHook(route, 'preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      if ((await authenticate(request, reply, endpoint, namesCaller, null)) === null) return reply;
+    });
   });
 }
 
