@@ -8,6 +8,9 @@ import { PremiumClient } from '@rotki-premium/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireAccount } from '../src/domain/accounts.ts';
 import { createSession } from '../src/domain/sessions.ts';
+import { FileBlobStore } from '../src/store/blob-store-file.ts';
+import { S3BlobStore } from '../src/store/blob-store-s3.ts';
+import { copySqliteToPostgres } from '../src/store/copy/copy-to-postgres.ts';
 import { createScratchPostgres, DIALECTS, type ScratchDatabase } from '../../../test-support/databases.ts';
 import { startS3Server, type S3Server } from '../../../test-support/s3-server.ts';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
@@ -163,7 +166,7 @@ describe.runIf(DIALECTS.includes('postgres'))('admin db copy: a running SQLite i
   });
 
   it('with --to-s3, moves the backups into the bucket and the copy serves them from there', { timeout: 240_000 }, async () => {
-    s3 = await startS3Server();
+    s3 ??= await startS3Server();
     await s3.createBucket('copied');
     const target = await createScratchPostgres();
     targets.push(target);
@@ -185,5 +188,54 @@ describe.runIf(DIALECTS.includes('postgres'))('admin db copy: a running SQLite i
     } finally {
       await server.stop();
     }
+  });
+
+  it('with --to-s3, a copy that fails after moving the backups takes them out of the bucket, so that a new copy leaves none behind', { timeout: 240_000 }, async () => {
+    s3 ??= await startS3Server();
+    await s3.createBucket('failed-copy');
+    const target = await createScratchPostgres();
+    targets.push(target);
+    const env = s3.envFor('failed-copy');
+    const from = await FileBlobStore.open(join(storage.dataDir, 'backups'));
+    const to = await S3BlobStore.open({
+      endpoint: s3.endpoint,
+      bucket: 'failed-copy',
+      region: String(env.ROTKI_PREMIUM_S3_REGION),
+      credentials: { accessKeyId: String(env.ROTKI_PREMIUM_S3_ACCESS_KEY_ID), secretAccessKey: String(env.ROTKI_PREMIUM_S3_SECRET_ACCESS_KEY) },
+      forcePathStyle: true,
+    });
+    const lines: string[] = [];
+    let failed = false;
+    try {
+      // The copy fails right after the backups went into the bucket, before any row is written.
+      const failing = copySqliteToPostgres({
+        source: join(storage.dataDir, 'rotki-premium.sqlite'),
+        target: target.url,
+        blobs: { from, to },
+        progress: (line) => {
+          lines.push(line);
+          if (/^moved [1-9]/.test(line) && !failed) {
+            failed = true;
+            throw new Error('interrupted after the move');
+          }
+        },
+      });
+      await expect(failing).rejects.toThrow('interrupted after the move');
+    } finally {
+      await from.close();
+      await to.close();
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/^moved 1 blobs of \w+ to /));
+    expect(lines).toContainEqual(expect.stringMatching(/^removed the 1 backups this copy had put into /));
+    expect(await s3.listKeys('failed-copy')).toEqual([]);
+    expect(await postgresRows(target.url, 'SELECT count(*)::int AS n FROM accounts')).toEqual([{ n: 0 }]);
+
+    // The failed target holds the schema: the next copy goes into a new, empty database.
+    const retry = await createScratchPostgres();
+    targets.push(retry);
+    const again = await copyInto(retry.url, ['--to-s3'], { ...env, ROTKI_PREMIUM_BLOB_STORE: 'file' });
+    expect(again.code).toBe(0);
+    expect(again.json).toMatchObject({ matches: true, blobs_moved: 1 });
+    expect(await s3.listKeys('failed-copy')).toHaveLength(1);
   });
 });

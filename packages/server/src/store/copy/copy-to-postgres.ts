@@ -92,9 +92,22 @@ function kindsOf(kinds: Kinds, table: TableInfo): ColumnKind[] {
   return table.columns.map((c) => kinds.get(table.name)?.get(c) ?? 'plain');
 }
 
-/** Copies each current blob named by a `blob_ref` column into the other store; the new reference per table and old reference. */
-async function moveBlobs(source: SQLite.Database, tables: readonly TableInfo[], blobs: NonNullable<CopyOptions['blobs']>, progress: (line: string) => void) {
-  const moved = new Map<string, string>();
+/** What a copy has put into the target store so far. */
+interface MovedBlobs {
+  /** The new reference, by table and old reference. */
+  refs: Map<string, string>;
+  /** The uploads they were sealed from: what removes them again. */
+  uploads: string[];
+}
+
+/** Copies each current blob named by a `blob_ref` column into the other store, recording each in `moved` as it lands. */
+async function moveBlobs(
+  source: SQLite.Database,
+  tables: readonly TableInfo[],
+  blobs: NonNullable<CopyOptions['blobs']>,
+  moved: MovedBlobs,
+  progress: (line: string) => void,
+): Promise<void> {
   for (const table of tables) {
     if (!table.columns.includes(BLOB_COLUMNS.ref) || table.columns.includes(BLOB_COLUMNS.unfinished)) continue;
     const hash = table.columns.includes(BLOB_COLUMNS.sha256) ? quoteIdentifier(BLOB_COLUMNS.sha256) : 'NULL';
@@ -102,11 +115,27 @@ async function moveBlobs(source: SQLite.Database, tables: readonly TableInfo[], 
       .prepare(`SELECT ${quoteIdentifier(BLOB_COLUMNS.ref)} AS ref, ${quoteIdentifier(BLOB_COLUMNS.size)} AS size, ${hash} AS sha256 FROM ${quoteIdentifier(table.name)}`)
       .all() as { ref: string; size: number; sha256: string | null }[];
     for (const row of rows) {
-      moved.set(`${table.name}\u0000${row.ref}`, await moveBlob(blobs.from, blobs.to, row.ref, Number(row.size), row.sha256));
+      const copy = await moveBlob(blobs.from, blobs.to, row.ref, Number(row.size), row.sha256);
+      moved.refs.set(`${table.name}\u0000${row.ref}`, copy.ref);
+      moved.uploads.push(copy.upload);
     }
     progress(`moved ${rows.length} blobs of ${table.name} to ${blobs.to.location}`);
   }
-  return moved;
+}
+
+/**
+ * A copy that fails after backups went into the target store takes them out
+ * again: its rows never committed, so nothing names them, and a second copy
+ * would write new ones beside them.
+ */
+async function removeMoved(to: BlobStore, moved: MovedBlobs, progress: (line: string) => void): Promise<void> {
+  if (moved.uploads.length === 0) return;
+  try {
+    for (const upload of moved.uploads) await to.removeUpload(upload);
+    progress(`removed the ${moved.uploads.length} backups this copy had put into ${to.location}`);
+  } catch (error) {
+    progress(`could not remove the backups this copy had put into ${to.location}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The rows of every table in foreign-key order, in one transaction; returns the checksum of what was sent per table. */
@@ -233,10 +262,17 @@ export async function copySqliteToPostgres(options: CopyOptions): Promise<CopyRe
     source = new SQLite(snapshot.file, { readonly: true, fileMustExist: true });
     const tables = listTables(source);
     const kinds = await targetKinds(target.db, tables);
-    const moved = options.blobs === null ? null : await moveBlobs(source, tables, options.blobs, progress);
-    const sent = await insertAll(target.db, source, tables, kinds, moved, progress);
+    const moved: MovedBlobs = { refs: new Map(), uploads: [] };
+    let sent: Awaited<ReturnType<typeof insertAll>>;
+    try {
+      if (options.blobs !== null) await moveBlobs(source, tables, options.blobs, moved, progress);
+      sent = await insertAll(target.db, source, tables, kinds, options.blobs === null ? null : moved.refs, progress);
+    } catch (error) {
+      if (options.blobs !== null) await removeMoved(options.blobs.to, moved, progress);
+      throw error;
+    }
     const copies = await verify(target.db, source, tables, kinds, sent);
-    return { snapshotAt: snapshot.takenAt, tables: copies, blobsMoved: moved?.size ?? 0, matches: copies.every((c) => c.matches) };
+    return { snapshotAt: snapshot.takenAt, tables: copies, blobsMoved: moved.refs.size, matches: copies.every((c) => c.matches) };
   } finally {
     source?.close();
     await target.destroy();

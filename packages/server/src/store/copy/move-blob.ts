@@ -13,12 +13,18 @@ export const BLOB_COLUMNS = { ref: 'blob_ref', size: 'size', sha256: 'sha256', u
 /** The upload chunk size: one part in memory at a time. */
 const PART_BYTES = 10_000_000;
 
+/** A blob copied into the other store: its reference there, and the upload to remove it with. */
+export interface MovedBlob {
+  ref: string;
+  upload: string;
+}
+
 /**
  * Copies one sealed blob from one store into another as an upload of its own,
  * sealed there, and returns its reference in `to`. The byte count, and the
  * SHA-256 when given (base64 as stored, or hex), are checked before sealing.
  */
-export async function moveBlob(from: BlobStore, to: BlobStore, ref: string, size: number, sha256: string | null): Promise<string> {
+export async function moveBlob(from: BlobStore, to: BlobStore, ref: string, size: number, sha256: string | null): Promise<MovedBlob> {
   const source = await from.openBlob(ref, size);
   const tempRef = to.uploadRef(randomBytes(16).toString('base64url'));
   const hash = createHash('sha256');
@@ -52,7 +58,7 @@ export async function moveBlob(from: BlobStore, to: BlobStore, ref: string, size
     if (sha256 !== null && sha256 !== digest.toString('base64') && sha256 !== digest.toString('hex')) {
       throw new Error(`blob ${ref} does not match the SHA-256 its row records`);
     }
-    return await to.seal(tempRef, chunks);
+    return { ref: await to.seal(tempRef, chunks), upload: tempRef };
   } catch (error) {
     source.destroy();
     await to.removeUpload(tempRef).catch(() => undefined);
