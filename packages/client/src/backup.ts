@@ -20,15 +20,8 @@ import {
 } from '@rotki-premium/protocol';
 import { PremiumClientError, RemoteError, ServerUnreachableError } from './errors.ts';
 import { ServerClock } from './server-clock.ts';
-import {
-  buildSignedRequest,
-  errorFromResponse,
-  orderedParams,
-  parseResponse,
-  type PremiumConnection,
-  type PremiumResponse,
-  type SignedParams,
-} from './transport.ts';
+import { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
+import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedParams } from './signed-request.ts';
 
 /**
  * Backup transfer (PROTOCOL.md §5): a chunked, streamed upload and a streamed

@@ -7,20 +7,14 @@ export {
   type RegisterOutcome,
 } from './premium-client.ts';
 export {
-  DEFAULT_TIMEOUT_MS,
   buildSignedRequest,
-  errorFromResponse,
-  parseResponse,
-  sendSigned,
-  sendUnsigned,
   type BuiltRequest,
   type MultipartFile,
   type PremiumConnection,
-  type PremiumResponse,
-  type PublicTarget,
-  type SendOptions,
   type SignedParams,
-} from './transport.ts';
+} from './signed-request.ts';
+export { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
+export { DEFAULT_TIMEOUT_MS, sendSigned, sendUnsigned, type PublicTarget, type SendOptions } from './transport.ts';
 export { ServerClock } from './server-clock.ts';
 export {
   MACHINE_ID_ENV,

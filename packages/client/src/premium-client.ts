@@ -17,18 +17,9 @@ import {
 } from './backup.ts';
 import { defaultDeviceName, deviceIdentifier as localDeviceIdentifier, platformName } from './device-identity.ts';
 import { ServerClock } from './server-clock.ts';
-import {
-  DEFAULT_TIMEOUT_MS,
-  endpointUrl,
-  errorFromResponse,
-  parseResponse,
-  sendSigned,
-  sendUnsigned,
-  signingKeyOf,
-  type PremiumConnection,
-  type PremiumResponse,
-  type PublicTarget,
-} from './transport.ts';
+import { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
+import { endpointUrl, signingKeyOf, type PremiumConnection } from './signed-request.ts';
+import { DEFAULT_TIMEOUT_MS, sendSigned, sendUnsigned, type PublicTarget } from './transport.ts';
 import { DEFAULT_USER_AGENT } from './version.ts';
 
 export interface PremiumClientOptions {

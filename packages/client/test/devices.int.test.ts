@@ -12,7 +12,8 @@ import {
 } from '../../../test-support/server-process.ts';
 import { CredentialsRejectedError, DeviceLimitError, RemoteError } from '../src/errors.ts';
 import { PremiumClient } from '../src/premium-client.ts';
-import { parseResponse, sendSigned } from '../src/transport.ts';
+import { parseResponse } from '../src/premium-response.ts';
+import { sendSigned } from '../src/transport.ts';
 import { deviceOf } from './support.ts';
 
 for (const dialect of DIALECTS) {

@@ -8,7 +8,7 @@ import {
   SubscriptionInactiveError,
 } from '../src/errors.ts';
 import { ServerClock } from '../src/server-clock.ts';
-import { errorFromResponse, type PremiumResponse } from '../src/transport.ts';
+import { errorFromResponse, type PremiumResponse } from '../src/premium-response.ts';
 
 function response(status: number, body: unknown): PremiumResponse {
   const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -2,7 +2,7 @@ import { ENDPOINTS } from '@rotki-premium/protocol';
 import { describe, expect, it } from 'vitest';
 import { InvalidApiKeyFormatError, InvalidSecretFormatError } from '../src/errors.ts';
 import { PremiumClient } from '../src/premium-client.ts';
-import { buildSignedRequest, endpointUrl, signingKeyOf, type PremiumConnection } from '../src/transport.ts';
+import { buildSignedRequest, endpointUrl, signingKeyOf, type PremiumConnection } from '../src/signed-request.ts';
 import { DEFAULT_USER_AGENT } from '../src/version.ts';
 
 // The rotki app's test credentials and the vectors of PROTOCOL.md §4.7.
