@@ -1,26 +1,21 @@
 import cookie from '@fastify/cookie';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AccountResponse,
   AvailableTiers,
   CsrfResponse,
-  DeviceIdParam,
   LoginRequest,
   LoginResponse,
   MailSentResponse,
-  RenameDeviceBody,
   SignupRequest,
   WEB_API_PATHS,
   WebCredentials,
-  WebDevice,
-  WebDeviceList,
   WebErrorCode,
   WebSubscription,
   WebSuccess,
   webMessages,
 } from '@rotki-premium/protocol/web-api';
 import { CancelRequest } from '@rotki-premium/protocol/billing-api';
-import { ZodError } from 'zod';
 import { findAccountRowByLogin, getAccount } from '../../domain/accounts.ts';
 import { signUp } from '../../domain/signup.ts';
 import type { Backups } from '../../domain/backups.ts';
@@ -31,11 +26,8 @@ import {
   regenerateCredentials,
   viewCredentials,
   type ApiCredentials,
-  type AuditSource,
 } from '../../domain/credentials.ts';
-import { devicePolicyOf, isDeviceStale, listDeviceReplacements } from '../../domain/device-replacements.ts';
-import { listDevices, removeDevice, renameDevice, type DeviceOwner } from '../../domain/devices.ts';
-import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
+import { listDevices } from '../../domain/devices.ts';
 import { deleteSession, type WebSession } from '../../domain/sessions.ts';
 import { passwordStep } from '../../domain/sign-in.ts';
 import { cancelRenewal } from '../../domain/payments/lifecycle.ts';
@@ -48,13 +40,15 @@ import session, { SESSION_COOKIE, WebApiError } from '../plugins/session.ts';
 import { webRoute } from '../openapi/route-schema.ts';
 import { accountApiRoutes } from './account-api.ts';
 import { backupWebApiRoutes } from './backup-web-api.ts';
+import { deviceWebApiRoutes } from './device-web-api.ts';
 import { billingApiRoutes } from './billing-api.ts';
 import { secondFactorApiRoutes, setPendingLogin } from './second-factor-api.ts';
-import { webDevice, webDeviceReplacement, webSubscription, webTier } from './web-api-views.ts';
+import { handleWebApiError, sendError } from './web-api-errors.ts';
+import { WEB_BODY_LIMIT, route, sessionOf, sourceOf } from './web-api-request.ts';
+import { webSubscription, webTier } from './web-api-views.ts';
 
-export const WEB_API_PREFIX = '/webapi';
-/** Web API bodies are small forms. */
-const WEB_BODY_LIMIT = 16 * 1024;
+export { WEB_API_PREFIX } from './web-api-request.ts';
+
 /** Failed logins (or refused sign-ups) allowed per account name in the login window. */
 const ACCOUNT_ATTEMPT_LIMIT = 10;
 
@@ -70,32 +64,6 @@ export interface WebApiOptions {
   gateways: PaymentGateways;
   /** The backup store: the Cloud backup section, and deleting an account's backups with it. */
   backups: Backups;
-}
-
-const STATUS_OF_KIND: Record<DomainErrorKind, [number, string]> = {
-  invalid: [400, WebErrorCode.InvalidInput],
-  forbidden: [403, WebErrorCode.Forbidden],
-  not_found: [404, WebErrorCode.NotFound],
-  conflict: [409, WebErrorCode.Conflict],
-};
-
-/** Paths are declared in full in the protocol package; routes live under the plugin's prefix. */
-function route(path: string): string {
-  return path.slice(WEB_API_PREFIX.length);
-}
-
-function sessionOf(request: FastifyRequest): WebSession {
-  if (request.webSession === null) throw new Error('route reached without a session');
-  return request.webSession;
-}
-
-function ownerOf(request: FastifyRequest): DeviceOwner {
-  const { accountId, username } = sessionOf(request);
-  return { accountId, username };
-}
-
-function sourceOf(request: FastifyRequest): AuditSource {
-  return { ip: request.ip, via: 'web' };
 }
 
 function webCredentials(pair: ApiCredentials): WebCredentials {
@@ -124,10 +92,6 @@ async function accountView(ctx: DomainContext, webSession: WebSession): Promise<
   };
 }
 
-function sendError(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
-  return reply.code(status).send({ error: field === undefined ? { code, message } : { code, message, field } });
-}
-
 /**
  * The website's JSON API (rotki.com's paths where they exist): sign-up, login,
  * the account and its subscription, API credentials, devices and tiers. Every
@@ -141,23 +105,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
   await app.register(cookie);
   await app.register(session, { ctx, sessionTtlMs: options.sessionTtlMs });
 
-  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    if (error instanceof WebApiError) return sendError(reply, error.statusCode, error.code, error.message);
-    if (error instanceof ZodError) {
-      const issue = error.issues[0];
-      const field = issue?.path.join('.') ?? '';
-      return sendError(reply, 400, WebErrorCode.InvalidInput, issue?.message ?? 'Invalid input', field === '' ? undefined : field);
-    }
-    if (error instanceof DomainError) {
-      const [status, code] = STATUS_OF_KIND[error.kind];
-      if (error.code === WebErrorCode.RateLimited) return sendError(reply, 429, error.code, error.message);
-      return sendError(reply, status, error.code ?? code, error.message);
-    }
-    const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) return sendError(reply, status, WebErrorCode.BadRequest, error.message);
-    request.log.error({ err: error }, 'web API request failed');
-    return sendError(reply, 500, WebErrorCode.Internal, 'Internal server error');
-  });
+  app.setErrorHandler(handleWebApiError);
   app.setNotFoundHandler((_request, reply) => sendError(reply, 404, WebErrorCode.NotFound, 'Not found'));
 
   // Credentials and account data must never sit in a shared or browser cache.
@@ -296,44 +244,7 @@ export async function webApiRoutes(app: FastifyInstance, options: WebApiOptions)
       return webSubscription(await cancelRenewal(ctx, gateways, sessionOf(request).accountId, reason ?? null));
     },
   );
-
-  app.get(route(WEB_API_PATHS.devices), { schema: webRoute({ summary: 'The devices and the plan\'s device limit', response: { 200: WebDeviceList } }), config: { session: 'required' } }, async (request): Promise<WebDeviceList> => {
-    const owner = ownerOf(request);
-    const [devices, subscription, replacements] = await Promise.all([
-      listDevices(ctx, owner),
-      currentSubscription(ctx, owner.accountId),
-      listDeviceReplacements(ctx, owner.accountId),
-    ]);
-    const policy = devicePolicyOf(ctx);
-    return {
-      devices: devices.map((device) => webDevice(device, isDeviceStale(ctx, device))),
-      limit: subscription?.isActive === true ? subscription.tier.deviceLimit : 0,
-      staleAfterDays: policy.staleAfterDays,
-      replacesStale: policy.replaceStale,
-      replacements: replacements.map(webDeviceReplacement),
-    };
-  });
-
-  app.patch(
-    `${route(WEB_API_PATHS.devices)}:id`,
-    {
-      schema: webRoute({ summary: 'Rename a device', params: DeviceIdParam, body: RenameDeviceBody, response: { 200: WebDevice } }),
-      bodyLimit: WEB_BODY_LIMIT,
-      config: { session: 'required' },
-    },
-    async (request): Promise<WebDevice> => {
-      const { id } = DeviceIdParam.parse(request.params);
-      const { label } = RenameDeviceBody.parse(request.body ?? {});
-      const device = await renameDevice(ctx, ownerOf(request), { id }, label, sourceOf(request));
-      return webDevice(device, isDeviceStale(ctx, device));
-    },
-  );
-
-  app.delete(`${route(WEB_API_PATHS.devices)}:id`, { schema: webRoute({ summary: 'Remove a device', params: DeviceIdParam, response: { 200: WebSuccess } }), config: { session: 'required' } }, async (request) => {
-    const { id } = DeviceIdParam.parse(request.params);
-    await removeDevice(ctx, ownerOf(request), { id }, sourceOf(request));
-    return { success: true as const };
-  });
+  await app.register(deviceWebApiRoutes, { ctx });
 
   await app.register(billingApiRoutes, { ctx, gateways });
   await app.register(accountApiRoutes, {
