@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   BACKUP_DIGEST_HEADER,
@@ -18,7 +17,10 @@ import {
   urlencode,
   type PremiumEndpoint,
 } from '@rotki-premium/protocol';
+import { DownloadDigest, type DownloadProgress } from './download-digest.ts';
+export type { DownloadProgress } from './download-digest.ts';
 import { PremiumClientError, RemoteError, ServerUnreachableError } from './errors.ts';
+import { blockPool, fileRangeBody, hashFile, type RequestBody } from './upload-body.ts';
 import { ServerClock } from './server-clock.ts';
 import { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
 import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedParams } from './signed-request.ts';
@@ -34,8 +36,6 @@ import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedP
 export const BACKUP_TIMEOUT_MS = 150_000;
 
 const READ_BLOCK = 1024 * 1024;
-/** A download asks the disk to start writing every this many bytes, so the final flush is short. */
-const WRITEBACK_EVERY = 32 * 1024 * 1024;
 
 /** The server refused the upload with 413: the backup is larger than the plan allows. */
 export class BackupQuotaExceededError extends RemoteError {
@@ -113,12 +113,6 @@ export interface UploadBackupResult {
   chunkCount: number;
 }
 
-export interface DownloadProgress {
-  bytesReceived: number;
-  /** From Content-Length; null when the server did not say. */
-  totalBytes: number | null;
-}
-
 export interface DownloadBackupOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Per socket wait; default 150 s. */
@@ -138,7 +132,7 @@ interface StreamedRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body: { length: number; stream: Readable } | null;
+  body: RequestBody | null;
 }
 
 function reasonOf(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
@@ -166,7 +160,6 @@ function exchangeStreamed(request: StreamedRequest, timeoutMs: number, signal: A
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
-      request.body?.stream.destroy();
       if (signal?.aborted === true) reject(signal.reason ?? error);
       else reject(new ServerUnreachableError(shownUrl, reasonOf(error as NodeJS.ErrnoException, timeoutMs, timedOut), { cause: error }));
     };
@@ -183,7 +176,6 @@ function exchangeStreamed(request: StreamedRequest, timeoutMs: number, signal: A
         response,
         finish() {
           if (outgoing.writableFinished) return;
-          request.body?.stream.destroy();
           outgoing.destroy();
         },
       });
@@ -191,8 +183,10 @@ function exchangeStreamed(request: StreamedRequest, timeoutMs: number, signal: A
     if (request.body === null) {
       outgoing.end();
     } else {
-      request.body.stream.on('error', (error) => outgoing.destroy(error));
-      request.body.stream.pipe(outgoing);
+      request.body.send(outgoing).then(
+        () => outgoing.end(),
+        (error: unknown) => outgoing.destroy(error as Error),
+      );
     }
   });
 }
@@ -254,6 +248,7 @@ function chunkRequest(
   start: number,
   end: number,
   total: number,
+  pool: Buffer[],
   onBytes: (bytes: number) => void,
 ): StreamedRequest {
   const endpoint = ENDPOINTS.uploadBackupChunk;
@@ -262,31 +257,12 @@ function chunkRequest(
   const fields = pairs.map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${pythonStr(value)}\r\n`);
   const head = Buffer.from(`${fields.join('')}--${boundary}\r\nContent-Disposition: form-data; name="chunk_data"; filename="chunk"\r\n\r\n`, 'utf8');
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'ascii');
-  async function* body(): AsyncGenerator<Buffer> {
-    yield head;
-    let sent = 0;
-    for await (const block of createReadStream(source, { start, end, highWaterMark: READ_BLOCK })) {
-      sent += (block as Buffer).length;
-      onBytes(sent);
-      yield block as Buffer;
-    }
-    if (sent !== end - start + 1) throw new BackupFileError(`${source} changed while it was being uploaded`);
-    yield tail;
-  }
   return {
     method: built.method,
     url: built.url,
     headers: { ...built.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
-    body: { length: head.length + (end - start + 1) + tail.length, stream: Readable.from(body(), { objectMode: false }) },
+    body: fileRangeBody(pool, head, source, start, end, tail, onBytes, () => new BackupFileError(`${source} changed while it was being uploaded`)),
   };
-}
-
-async function hashFile(source: string, signal: AbortSignal | undefined): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const block of createReadStream(source, { highWaterMark: READ_BLOCK, ...(signal === undefined ? {} : { signal }) })) {
-    hash.update(block as Buffer);
-  }
-  return hash.digest('base64');
 }
 
 function uploadError(response: PremiumResponse): PremiumClientError {
@@ -360,6 +336,7 @@ export async function uploadBackup(
   const clock = clockOf(connection);
   const timeoutMs = options.timeoutMs ?? BACKUP_TIMEOUT_MS;
   let uploadId: string | null = null;
+  let pool = blockPool();
 
   for (let index = 0; index < chunkCount; index += 1) {
     const start = index * chunkSize;
@@ -379,11 +356,13 @@ export async function uploadBackup(
     let response: PremiumResponse | null = null;
     let unreachable: ServerUnreachableError | null = null;
     for (let attempt = 1; attempt <= 2; attempt += 1) {
-      const request = chunkRequest(connection, clock.nextNonce(), params, source, start, end, totalBytes, progress);
+      const request = chunkRequest(connection, clock.nextNonce(), params, source, start, end, totalBytes, pool, progress);
       try {
         response = await buffered(await exchangeStreamed(request, timeoutMs, options.signal), request.url);
         unreachable = null;
       } catch (error) {
+        // The socket may not be done with the buffers of a request it dropped.
+        pool = blockPool();
         if (error instanceof ServerUnreachableError) {
           unreachable = error;
           continue;
@@ -391,6 +370,7 @@ export async function uploadBackup(
         throw error;
       }
       if (response.status === (last ? 200 : 206)) break;
+      pool = blockPool();
       // 413 and a refused hash are final; anything else is sent once more with a fresh signature (PROTOCOL.md §5.2).
       const code = jsonField(response.body, 'code');
       if (response.status === 413 || code === BackupErrorCode.HashMismatch || code === BackupErrorCode.BaseMismatch) break;
@@ -403,43 +383,6 @@ export async function uploadBackup(
     if (index === 0 && !last) uploadId = String(parseResponse(response, UploadStartedResponse).upload_id);
   }
   return { fileHash, totalBytes, chunkCount };
-}
-
-/** Starts writing a file's dirty pages to disk without waiting; the flush before the rename then has little left. */
-function startWriteback(path: string): void {
-  void (async () => {
-    const handle = await open(path, 'r');
-    try {
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  })().catch(() => undefined);
-}
-
-/** Counts and hashes the downloaded bytes on their way to the file. */
-class DownloadMeter extends Transform {
-  bytes = 0;
-  readonly hash = createHash('sha256');
-  readonly #total: number | null;
-  readonly #onProgress: ((progress: DownloadProgress) => void) | undefined;
-  readonly #file: string;
-
-  constructor(file: string, total: number | null, onProgress: ((progress: DownloadProgress) => void) | undefined) {
-    super({ highWaterMark: READ_BLOCK });
-    this.#file = file;
-    this.#total = total;
-    this.#onProgress = onProgress;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const before = this.bytes;
-    this.bytes += chunk.length;
-    this.hash.update(chunk);
-    if (Math.floor(before / WRITEBACK_EVERY) !== Math.floor(this.bytes / WRITEBACK_EVERY)) startWriteback(this.#file);
-    this.#onProgress?.({ bytesReceived: this.bytes, totalBytes: this.#total });
-    callback(null, chunk);
-  }
 }
 
 function digestOf(headers: IncomingHttpHeaders): string | null {
@@ -486,15 +429,17 @@ export async function downloadBackup(
   const total = lengthHeader === undefined ? null : Number(lengthHeader);
   const expectedDigest = digestOf(response.headers);
   const temporary = join(dirname(destinationPath), `.${basename(destinationPath)}.${randomBytes(6).toString('hex')}.part`);
-  const meter = new DownloadMeter(temporary, total, options.onProgress);
   const file = createWriteStream(temporary, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: READ_BLOCK });
   let fileError: Error | null = null;
   file.on('error', (error) => {
     fileError = error;
   });
+  const meter = new DownloadDigest(temporary, file, total, options.onProgress);
   try {
     try {
-      await pipeline(response, meter, file);
+      // Counted (and hashed, when small) beside the pipe to the file: no stream stage in between.
+      response.on('data', (block: Buffer) => meter.received(block));
+      await pipeline(response, file);
     } catch (error) {
       if (fileError !== null) throw new BackupFileError(`Cannot write ${temporary}: ${(fileError as Error).message}`, { cause: fileError });
       if (options.signal?.aborted === true) throw error;
@@ -503,13 +448,14 @@ export async function downloadBackup(
     if (total !== null && meter.bytes !== total) {
       throw new ServerUnreachableError(`${url.origin}${url.pathname}`, `the download ended after ${meter.bytes} of ${total} bytes`);
     }
-    const sha256 = meter.hash.digest('base64');
+    const sha256 = await meter.digest();
     if (expectedDigest !== null && expectedDigest !== sha256) {
       throw new BackupFileError('The downloaded backup does not match the SHA-256 the server announced; nothing was written.');
     }
     await rename(temporary, destinationPath);
     return { path: destinationPath, size: meter.bytes, sha256 };
   } catch (error) {
+    await meter.destroy();
     await rm(temporary, { force: true });
     throw error;
   }

@@ -96,6 +96,19 @@ describe('backup upload and download (client SDK)', () => {
     expect(readdirSync(scratch).filter((name) => name.includes('.part'))).toEqual([]);
   });
 
+  it('a large file: chunks read through the reused buffers (more blocks than the pool holds), the download hashed behind its writer', async () => {
+    const client = await clientFor('Basic');
+    // 2 chunks of about 6.7 MB (each more than the 4 × 1 MiB pool), a last block shorter than 1 MiB; ≥ 8 MiB is hashed on a worker.
+    const data = randomBytes(13 * 1024 * 1024 + 12_345);
+    const result = await client.uploadBackup(file('large.bin', data), { lastModifyTs: 1_700_000_001, chunkSize: 7_000_000 });
+    expect(result).toEqual({ fileHash: sha256(data), totalBytes: data.length, chunkCount: 2 });
+
+    const destination = join(scratch, 'large-restored.bin');
+    const downloaded = await client.downloadBackup(destination);
+    expect(downloaded).toEqual({ path: destination, size: data.length, sha256: sha256(data) });
+    expect(readFileSync(destination).equals(data)).toBe(true);
+  });
+
   it('signs each chunk afresh: a refused nonce (clock 10 minutes off) is corrected and the chunk sent again', async () => {
     const client = await clientFor('Basic', { clock: () => Date.now() - TEN_MINUTES });
     const data = randomBytes(30_000);
