@@ -1,40 +1,23 @@
-import { rmSync } from 'node:fs';
 import type { BackupHistory } from '@rotki-premium/protocol';
 import { BackgroundLoop } from './background.ts';
 import type { AppConfig } from './config.ts';
 import { AppError, texts } from './errors.ts';
-
 import { readSettings, updateSettings, type SettingsUpdate, type UserSettings } from './local/settings.ts';
-import { createUser, listUsers, openUser, userDbPath, userDir, type OpenUser } from './local/user-store.ts';
+import { listUsers, type OpenUser } from './local/user-store.ts';
 import type { CapabilitiesView } from './premium/capabilities.ts';
 import { readCapabilities } from './premium/read-capabilities.ts';
-import { PremiumSession, type CheckTrigger, type DeviceListView, type PremiumStatus } from './premium/premium-session.ts';
-import { pullAtLogin, type SyncApproval } from './sync/login-pull.ts';
-import { SyncService, type SyncOutcome, type SyncProgress, type UploadOptions } from './sync/sync-service.ts';
+import type { DeviceListView } from './premium/device-list-view.ts';
+import type { CheckTrigger, PremiumStatus } from './premium/premium-status.ts';
+import type { SyncApproval } from './sync/login-pull.ts';
+import type { SyncOutcome, SyncProgress, UploadOptions } from './sync/sync-service.ts';
 import type { SyncStatusView } from './sync/sync-status.ts';
-
-export { SyncApprovalNeeded, type SyncApproval } from './sync/login-pull.ts';
+import { createUserSession, loginUserSession, type CreateUserInput, type SessionSettings, type UserSession } from './user-session.ts';
 
 export interface LoginResult {
   settings: UserSettings;
   premium: PremiumStatus;
   /** What happened with the remote backup at login, when anything did. */
   sync: SyncOutcome | null;
-}
-
-export interface CreateUserInput {
-  name: string;
-  password: string;
-  premiumApiKey?: string | undefined;
-  premiumApiSecret?: string | undefined;
-  /** With keys: pull the remote backup into the new user (default true, as in rotki). */
-  syncDatabase?: boolean | undefined;
-}
-
-interface Session {
-  user: OpenUser;
-  premium: PremiumSession;
-  sync: SyncService;
 }
 
 export interface AppCoreOptions {
@@ -54,7 +37,7 @@ export class AppCore {
   readonly #userAgent: string;
   readonly #now: () => number;
   readonly #log: (line: string) => void;
-  #session: Session | null = null;
+  #session: UserSession | null = null;
   readonly #background: BackgroundLoop;
   #lastPeriodicCheck = 0;
   /** Set while a login, creation or logout is under way: they run one at a time. */
@@ -96,7 +79,7 @@ export class AppCore {
     return this.#session?.user.name ?? null;
   }
 
-  #requireSession(name?: string): Session {
+  #requireSession(name?: string): UserSession {
     if (this.#session === null) throw new AppError('not_logged_in', texts.notLoggedIn());
     if (name !== undefined && this.#session.user.name !== name) {
       throw new AppError('not_logged_in', `User ${name} is not the logged-in user`);
@@ -104,15 +87,8 @@ export class AppCore {
     return this.#session;
   }
 
-  #openSession(user: OpenUser): Session {
-    const premium = new PremiumSession(user, {
-      serverUrl: this.config.serverUrl,
-      siteUrl: this.config.siteUrl,
-      userAgent: this.#userAgent,
-      deviceName: this.config.deviceName,
-      now: this.#now,
-    });
-    return { user, premium, sync: new SyncService(user, premium, { now: this.#now, uploadIntervalMs: this.config.uploadIntervalMs }) };
+  get #sessionSettings(): SessionSettings {
+    return { config: this.config, userAgent: this.#userAgent, now: this.#now };
   }
 
   async #exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -138,40 +114,10 @@ export class AppCore {
 
   async #createUser(input: CreateUserInput): Promise<LoginResult> {
     this.#ensureNoOtherSession();
-    const withKeys = (input.premiumApiKey ?? '') !== '' || (input.premiumApiSecret ?? '') !== '';
-    const user = await createUser(this.config.dataDir, input.name, input.password);
-    const session = this.#openSession(user);
-    let sync: SyncOutcome | null = null;
-    try {
-      if (withKeys) {
-        try {
-          await session.premium.setup(input.premiumApiKey ?? '', input.premiumApiSecret ?? '');
-        } catch (error) {
-          const failure = session.premium.explain(error);
-          if (failure.kind === 'invalid_credentials_format') throw failure;
-          const prefix = failure.kind === 'device_limit' ? '' : 'Could not verify keys for the new account. ';
-          throw new AppError(failure.kind, `${prefix}${failure.message}`, failure.details);
-        }
-        if (input.syncDatabase !== false) {
-          try {
-            sync = await session.sync.pullForNewUser();
-          } catch (error) {
-            if (error instanceof AppError && error.kind === 'remote_password_mismatch') {
-              throw new AppError(error.kind, `Could not verify keys for the new account. ${error.message}`);
-            }
-            throw error;
-          }
-        }
-      }
-    } catch (error) {
-      session.sync.close();
-      user.close();
-      rmSync(userDir(this.config.dataDir, input.name), { recursive: true, force: true });
-      throw error;
-    }
+    const { session, sync } = await createUserSession(this.#sessionSettings, input);
     this.#session = session;
     this.#lastPeriodicCheck = this.#now();
-    return { settings: readSettings(user.db), premium: session.premium.status(), sync };
+    return { settings: readSettings(session.user.db), premium: session.premium.status(), sync };
   }
 
   /**
@@ -185,25 +131,12 @@ export class AppCore {
   async #login(name: string, password: string, approval: SyncApproval): Promise<LoginResult> {
     if (this.#session?.user.name === name) throw new AppError('already_logged_in', `User ${name} is already logged in`);
     this.#ensureNoOtherSession();
-    const user = await openUser(this.config.dataDir, name, password);
-    const session = this.#openSession(user);
-    let sync: SyncOutcome | null = null;
-    try {
-      if (session.premium.hasCredentials) await session.premium.check('login');
-      if (session.premium.active) {
-        await session.sync.refreshRemote();
-        sync = await pullAtLogin(session.sync, user.db, readSettings(user.db), approval, userDbPath(this.config.dataDir, name));
-      }
-    } catch (error) {
-      session.sync.close();
-      user.close();
-      throw error;
-    }
+    const { session, sync } = await loginUserSession(this.#sessionSettings, name, password, approval);
     this.#session = session;
     this.#lastPeriodicCheck = this.#now();
     if (session.premium.hasCredentials) this.#logPremium('login check', session.premium.status());
     if (sync !== null) this.#log(`[${name}] ${sync.action} at login: ${sync.message}`);
-    return { settings: readSettings(user.db), premium: session.premium.status(), sync };
+    return { settings: readSettings(session.user.db), premium: session.premium.status(), sync };
   }
 
   logout(name?: string): Promise<void> {
