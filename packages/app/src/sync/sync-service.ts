@@ -1,30 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { PremiumClient } from '@rotki-premium/client';
+import { formatAgo } from '@rotki-premium/protocol/wording';
 import { AppError, texts } from '../errors.ts';
-import { loadCredentials } from '../local/credentials.ts';
 import { readSettings } from '../local/settings.ts';
 import { checkIntegrity, getCache, setCache } from '../local/user-db.ts';
-import { userBackupsDir, userDir, type OpenUser } from '../local/user-store.ts';
+import { userBackupsDir, type OpenUser } from '../local/user-store.ts';
 import type { PremiumSession } from '../premium/premium-session.ts';
-import { decryptBackup, encryptBackup, exportDatabase, replaceDatabase } from './backup-blob.ts';
+import { encryptBackup, exportDatabase } from './backup-blob.ts';
 import { fetchRemoteBackup } from './remote-backup.ts';
 import { noteAutoSyncFailure, noteSyncSuccess } from './auto-sync-health.ts';
-import { currentWriteMark, hasPendingChanges, readSyncBase, recordSyncBase, type WriteMark } from './sync-base.ts';
+import { LAST_UPLOAD_ATTEMPT, downloadAndReplace, exportAndUpload, sendBlob, type Connection, type TransferContext } from './database-transfer.ts';
+import { currentWriteMark, hasPendingChanges, readSyncBase } from './sync-base.ts';
 import { UNKNOWN_REMOTE, syncStatusView, type RemoteKnowledge, type SyncStatusView } from './sync-status.ts';
 import type { SyncOptions, SyncOutcome, SyncProgress, UploadOptions } from './sync-types.ts';
-import { downloadBlob, uploadBlob } from './transfer.ts';
-import { formatAgo, formatBytes, plural } from '@rotki-premium/protocol/wording';
 
 export type { SyncOptions, SyncOutcome, SyncPhase, SyncProgress, UploadOptions } from './sync-types.ts';
 
-type Connection = PremiumClient['connection'];
-
-const LAST_UPLOAD_ATTEMPT = 'last_data_upload_ts';
-
 /**
- * Upload and download of the user's database (PROTOCOL.md §5.5): export →
- * zlib → AES-256-GCM with the password-derived key → chunked upload, and the
- * reverse with an integrity check and an atomic swap. One transfer at a time.
+ * Upload and download of the user's database (PROTOCOL.md §5.5), one transfer
+ * at a time: what the server holds, the progress and the last outcome, Cancel,
+ * and the automatic upload. The transfer steps are in `database-transfer.ts`.
  */
 export class SyncService {
   readonly #user: OpenUser;
@@ -154,6 +148,10 @@ export class SyncService {
     return client;
   }
 
+  #transfer(connection: Connection, onProgress: (p: SyncProgress) => void): TransferContext {
+    return { user: this.#user, connection, nowSeconds: () => this.#nowSeconds(), report: (progress) => this.#report(progress, onProgress) };
+  }
+
   /**
    * Manual upload (the plain Sync): the plan must allow a backup; unless
    * forced, it uploads only when this device changed its data since it last
@@ -176,7 +174,7 @@ export class SyncService {
       const force = options.force === true;
       const unchanged = !force ? await this.#unchangedSinceSync() : null;
       if (unchanged !== null) return unchanged;
-      return this.#doUpload(client.connection, onProgress, force, abort.signal);
+      return exportAndUpload(this.#transfer(client.connection, onProgress), force, abort.signal, () => this.refreshRemote());
       });
     } catch (error) {
       this.#abort = previous;
@@ -193,99 +191,11 @@ export class SyncService {
     return { action: 'upload', result: false, message: texts.nothingToUpload(formatAgo(base.syncedAt, this.#nowSeconds())), finished_at: this.#nowSeconds() };
   }
 
-  async #doUpload(connection: Connection, onProgress: (p: SyncProgress) => void, force: boolean, signal: AbortSignal): Promise<SyncOutcome> {
-    const base = { action: 'upload' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
-    this.#report({ ...base, phase: 'exporting' }, onProgress);
-    const mark = currentWriteMark(this.#user.db);
-    const plain = await exportDatabase(this.#user);
-    signal.throwIfAborted();
-    this.#report({ ...base, phase: 'encrypting' }, onProgress);
-    const blob = await encryptBackup(plain, this.#user.password);
-    signal.throwIfAborted();
-    try {
-      return await this.#sendBlob(connection, blob, mark, onProgress, force, signal);
-    } catch (error) {
-      if (!signal.aborted) throw error;
-      return this.#afterCancel(blob, mark, force);
-    }
-  }
-
-  /**
-   * A Cancel that came while the last chunk was being answered may find the
-   * server already switched: then say so (and record it), never "cancelled".
-   */
-  async #afterCancel(blob: Buffer, mark: WriteMark, force: boolean): Promise<SyncOutcome> {
-    const hash = createHash('sha256').update(blob).digest('base64');
-    const remote = await this.refreshRemote();
-    if (remote.error === null && remote.backup?.data_hash === hash) {
-      recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), mark);
-      return {
-        action: 'upload',
-        result: true,
-        message: `The upload had finished before it could be cancelled: ${force ? 'the backup on the server was replaced' : 'the backup is on the server'} (${formatBytes(blob.length)}).`,
-        finished_at: this.#nowSeconds(),
-        bytes: blob.length,
-      };
-    }
-    throw new AppError('sync_cancelled', texts.uploadCancelled());
-  }
-
-  async #sendBlob(
-    connection: Connection,
-    blob: Buffer,
-    mark: WriteMark,
-    onProgress: (p: SyncProgress) => void,
-    force: boolean,
-    signal?: AbortSignal,
-  ): Promise<SyncOutcome> {
-    setCache(this.#user.db, LAST_UPLOAD_ATTEMPT, String(this.#nowSeconds()));
-    const { chunks, hash } = await uploadBlob(connection, blob, {
-      lastModifyTs: mark.writeTs,
-      baseHash: force ? undefined : readSyncBase(this.#user.db).hash,
-      onChunk: (chunk, total, bytes) =>
-        this.#report({ action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length }, onProgress),
-      nowSeconds: this.#nowSeconds(),
-      dir: userDir(this.#user.dataDir, this.#user.name),
-      ...(signal === undefined ? {} : { signal }),
-    });
-    recordSyncBase(this.#user.db, 'upload', hash, this.#nowSeconds(), mark);
-    return {
-      action: 'upload',
-      result: true,
-      message: `${force ? 'Backup uploaded, replacing the one on the server' : 'Backup uploaded'}: ${formatBytes(blob.length)} in ${plural(chunks, 'chunk')}.`,
-      finished_at: this.#nowSeconds(),
-      bytes: blob.length,
-      chunks,
-    };
-  }
-
   /** Manual download (and the approved pull at login): replaces the local database unconditionally. */
   download(onProgress: (p: SyncProgress) => void): Promise<SyncOutcome> {
     return this.#exclusive('download', async () => {
       const client = this.#client();
-      const base = { action: 'download' as const, chunk: 0, total_chunks: 0, bytes: 0, total_bytes: 0 };
-      this.#report({ ...base, phase: 'downloading' }, onProgress);
-      const downloaded = await downloadBlob(
-        client.connection,
-        (bytes, total) => this.#report({ ...base, phase: 'downloading', bytes, total_bytes: total }, onProgress),
-        userDir(this.#user.dataDir, this.#user.name),
-      );
-      if (downloaded === null) return { action: 'download', result: false, message: texts.noRemoteBackup(), finished_at: this.#nowSeconds() };
-      const { blob } = downloaded;
-      this.#report({ ...base, phase: 'decrypting', bytes: blob.length, total_bytes: blob.length }, onProgress);
-      const sqlite = await decryptBackup(blob, this.#user.password);
-      this.#report({ ...base, phase: 'replacing', bytes: blob.length, total_bytes: blob.length }, onProgress);
-      const keep = loadCredentials(this.#user.db, this.#user.key);
-      const kept = await replaceDatabase(this.#user, sqlite, keep, this.#options.now());
-      recordSyncBase(this.#user.db, 'download', downloaded.hash, this.#nowSeconds());
-      return {
-        action: 'download',
-        result: true,
-        message: `Downloaded the backup from the rotki server (${formatBytes(blob.length)}). The previous local database was kept as ${kept}.`,
-        finished_at: this.#nowSeconds(),
-        bytes: blob.length,
-        kept_backup: kept,
-      };
+      return downloadAndReplace(this.#transfer(client.connection, onProgress), this.#options.now);
     });
   }
 
@@ -338,7 +248,7 @@ export class SyncService {
       if (blob.length < remote.data_size && settings.ask_user_upon_size_discrepancy) {
         return skipped('Remote database bigger than the local one');
       }
-      return this.#sendBlob(client.connection, blob, mark, () => {}, false);
+      return sendBlob(this.#transfer(client.connection, () => {}), blob, mark, false);
     }).catch((error: unknown) => {
       if (error instanceof AppError && error.kind === 'sync_conflict' && error.details.current !== undefined) {
         return skipped(texts.autoUploadConflict(error.details.current, this.#nowSeconds()));
