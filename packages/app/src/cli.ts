@@ -6,7 +6,7 @@ import { SecretInput } from './cli/secret-input.ts';
 import { addSyncCommands } from './cli/sync-commands.ts';
 import { buildConfig, DEFAULT_PORT, ENV, type AppConfig } from './config.ts';
 import { AppError, type AppErrorKind } from './errors.ts';
-import type { PremiumStatus } from './premium/premium-session.ts';
+import type { PremiumStatus } from './premium/premium-status.ts';
 import type { SyncProgress } from './sync/sync-service.ts';
 import { APP_USER_AGENT } from './version.ts';
 import { countOf, deviceReplacementText, formatUtc, staleDeviceText } from '@rotki-premium/protocol/wording';

@@ -1,8 +1,10 @@
 import { PremiumClient, credentialProblem, defaultDeviceName, deviceIdentifier } from '@rotki-premium/client';
-import type { Device, DeviceReplacement, DeviceStatus, UserLimits } from '@rotki-premium/protocol';
-import { AppError, texts, type AppErrorKind } from '../errors.ts';
+import type { UserLimits } from '@rotki-premium/protocol';
+import { AppError, texts } from '../errors.ts';
 import { deleteCredentials, loadCredentials, saveCredentials, type PremiumCredentials } from '../local/credentials.ts';
 import type { OpenUser } from '../local/user-store.ts';
+import { withStaleMarks, type DeviceListView } from './device-list-view.ts';
+import { keyHint, type CheckTrigger, type PremiumReason, type PremiumStatus } from './premium-status.ts';
 import { toAppError } from './remote-errors.ts';
 
 /** Where the premium server and its website are, and how this app talks to them. */
@@ -18,12 +20,6 @@ export interface PremiumEnvironment {
   now: () => number;
 }
 
-/** Why premium is off (or was refused), for the UI to pick its wording and actions. */
-export type PremiumReason = Extract<
-  AppErrorKind,
-  'key_rejected' | 'subscription_inactive' | 'device_removed' | 'device_limit' | 'server_unreachable' | 'remote_error'
->;
-
 const REASONS: ReadonlySet<string> = new Set<PremiumReason>([
   'key_rejected',
   'subscription_inactive',
@@ -38,52 +34,6 @@ const FATAL: ReadonlySet<string> = new Set<PremiumReason>(['key_rejected', 'subs
 
 /** The hourly check tolerates this many failures in a row to reach the server before premium goes off. */
 export const UNREACHABLE_TOLERANCE = 3;
-
-export interface PremiumStatus {
-  user: string;
-  premium_active: boolean;
-  has_credentials: boolean;
-  /** The start of the stored API key, enough to tell pairs apart. */
-  api_key_hint: string | null;
-  plan: string | null;
-  limit_of_devices: number | null;
-  max_backup_size_mb: number | null;
-  message: string | null;
-  reason: PremiumReason | null;
-  /** Unix seconds of the last check with the server. */
-  last_check_ts: number | null;
-  current_device_id: string;
-  server_url: string;
-  subscription_url: string;
-  devices_url: string;
-}
-
-export type CheckTrigger = 'login' | 'periodic' | 'manual';
-
-/** The devices as the app shows them: each marked stale or not, with the server's replacements (issue 9). */
-export interface DeviceListView {
-  devices: (Device & { stale: boolean })[];
-  limit: number;
-  current_device_id: string;
-  /** Null from a server that does not mark stale devices. */
-  stale_after_days: number | null;
-  replacements: DeviceReplacement[];
-}
-
-function withStaleMarks(devices: Device[], limit: number, currentDeviceId: string, status: DeviceStatus | null): DeviceListView {
-  const stale = new Set(status?.devices.filter((d) => d.stale).map((d) => d.device_identifier));
-  return {
-    devices: devices.map((device) => ({ ...device, stale: stale.has(device.device_identifier) })),
-    limit,
-    current_device_id: currentDeviceId,
-    stale_after_days: status?.stale_after_days ?? null,
-    replacements: status?.replacements ?? [],
-  };
-}
-
-function keyHint(apiKey: string): string {
-  return apiKey.length <= 10 ? apiKey : `${apiKey.slice(0, 10)}…`;
-}
 
 /**
  * Premium for one logged-in local user: activation (check, then register
