@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Pool } from 'pg';
+import { ReadBatcher } from './read-batch.ts';
 import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './schema.ts';
 
 /**
@@ -50,7 +51,7 @@ export type QueryTimer = (durationMs: number, failed: boolean) => void;
 
 const TIERS_VERSION = '(select "version" from "tiers_version" where "id" = 1)';
 
-/** The signer query's SQL, with one parameter: the API key. */
+/** SQLite: the signer query's SQL, with one parameter: the API key. */
 function signerSql(db: Kysely<Database>): string {
   return (
     db
@@ -88,6 +89,23 @@ function tierListSql(db: Kysely<Database>): string {
 }
 
 const TIERS_VERSION_SQL = `select "version" from "tiers_version" where "id" = 1`;
+
+/**
+ * PostgreSQL: the signer query for many keys at once (one parameter, an array
+ * of API keys; one row per key found), each key's latest subscription
+ * through a lateral subquery on the (account_id, id) index.
+ */
+const SIGNERS_SQL = `select c."account_id", c."api_key", c."secret_ciphertext", a."username", a."suspended_at",
+    s."status", s."period_end", s."tier_id", ${TIERS_VERSION} as "tiers_version"
+  from "api_credentials" c
+  inner join "accounts" a on a."id" = c."account_id"
+  left join lateral (
+    select "status", "period_end", "tier_id" from "subscriptions" where "account_id" = c."account_id" order by "id" desc limit 1
+  ) s on true
+  where c."api_key" = any($1::text[])`;
+
+/** API keys per signer read at most (PostgreSQL). */
+const SIGNER_BATCH_KEYS = 256;
 
 type TierListRow = TierRow & { list_version: number | null };
 
@@ -166,9 +184,10 @@ export function sqliteHotStatements(
 }
 
 /**
- * PostgreSQL: named statements. The replay rows go in as one multi-row insert
- * (arrays unnested), one statement and so one commit, on `replayPool`, whose
- * connections no request's transaction uses.
+ * PostgreSQL: named statements. The signer and tier-version reads of one
+ * event-loop turn share one statement (`read-batch.ts`). The replay rows go in
+ * as one multi-row insert (arrays unnested), one statement and so one commit,
+ * on `replayPool`, whose connections no request's transaction uses.
  */
 export function postgresHotStatements(
   db: Kysely<Database>,
@@ -176,31 +195,39 @@ export function postgresHotStatements(
   replayPool: () => Promise<Pool>,
   timer: () => QueryTimer | null,
 ): HotStatements {
-  const signerText = signerSql(db);
   const tierListText = tierListSql(db);
   const insertText =
     'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") ' +
     'select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ' +
     'on conflict ("api_key", "nonce", "signature") do nothing returning "api_key", "nonce", "signature"';
-  return {
-    signerRow: async (apiKey) => {
+  const signers = new ReadBatcher<string, SignerRow>(
+    async (apiKeys) => {
       const connections = await pool();
       return timed(timer, async () => {
-        const result = await connections.query<SignerRow>({ name: 'rp_signer_by_api_key', text: signerText, values: [apiKey] });
-        return result.rows[0];
+        const result = await connections.query<SignerRow>({ name: 'rp_signers_by_api_key', text: SIGNERS_SQL, values: [apiKeys] });
+        return new Map(result.rows.map((row) => [row.api_key, row]));
       });
     },
+    { maxKeys: SIGNER_BATCH_KEYS },
+  );
+  const versions = new ReadBatcher<1, number>(
+    async () => {
+      const connections = await pool();
+      return timed(timer, async () => {
+        const result = await connections.query<{ version: number }>({ name: 'rp_tiers_version', text: TIERS_VERSION_SQL });
+        const row = result.rows[0];
+        return new Map(row === undefined ? [] : [[1, row.version]]);
+      });
+    },
+    { maxKeys: 1 },
+  );
+  return {
+    signerRow: (apiKey) => signers.get(apiKey),
     tierList: async () => {
       const connections = await pool();
       return timed(timer, async () => toTierList((await connections.query<TierListRow>({ name: 'rp_tier_list', text: tierListText })).rows));
     },
-    tiersVersion: async () => {
-      const connections = await pool();
-      return timed(timer, async () => {
-        const result = await connections.query<{ version: number }>({ name: 'rp_tiers_version', text: TIERS_VERSION_SQL });
-        return result.rows[0]?.version ?? null;
-      });
-    },
+    tiersVersion: async () => (await versions.get(1)) ?? null,
     insertReplayRows: async (rows) => {
       const connections = await replayPool();
       return timed(timer, async () => {
