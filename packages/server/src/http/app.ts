@@ -12,6 +12,7 @@ import cleanInput from './plugins/clean-input.ts';
 import { docsRoutes, registerApiDocument } from './openapi/api-docs.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
+import { RequestLogLines } from './plugins/request-log.ts';
 import requestMetrics from './plugins/request-metrics.ts';
 import securityHeaders from './plugins/security-headers.ts';
 import signedRequest from './plugins/signed-request.ts';
@@ -65,8 +66,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const serverFactory: FastifyServerFactory | undefined =
     tls === undefined ? undefined : (handler) => createHttpsServer({ ...timeouts, cert: tls.cert, key: tls.key }, handler);
   const trustProxy = config.trustProxy;
+  const logger = options.logger;
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new RequestLogLines(logger),
     // A hop count trusts the nearest proxies only: the address the last of them appended is the client's.
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
     ...(serverFactory === undefined ? { http: timeouts } : { serverFactory }),
