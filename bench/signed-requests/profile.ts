@@ -145,7 +145,7 @@ function perfRecord(pid: number, dir: string, top: number): () => Promise<string
         const report = spawn('perf', ['report', '-i', data, '--no-children', '--sort', 'dso,symbol', '--stdio'], { stdio: ['ignore', 'pipe', 'ignore'] });
         let out = '';
         report.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        report.once('exit', () => resolve(out.split('\n').filter((line) => /^\s+\d/.test(line)).slice(0, top).join('\n')));
+        report.once('exit', () => resolve(out.split('\n').filter((line) => /^\s+\d/.test(line)).slice(0, top).map((line) => line.replace(/\s+-\s+-\s*$/, '').trimEnd()).join('\n')));
       });
       child.kill('SIGINT');
     });
@@ -154,7 +154,9 @@ function perfRecord(pid: number, dir: string, top: number): () => Promise<string
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const profileDir = mkdtempSync(join(tmpdir(), 'rotki-premium-prof-'));
-const profilerArgs = values.perf ? ['--perf-basic-prof'] : ['--cpu-prof', '--cpu-prof-dir', profileDir];
+// --perf-basic-prof also starts V8's log: kept in the scratch folder, not the working directory.
+const perfArgs = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(profileDir, 'v8.log')}`];
+const profilerArgs = values.perf ? perfArgs : ['--cpu-prof', '--cpu-prof-dir', profileDir];
 const storage = await createTestStorage('sqlite');
 const server = await startServer({
   dialect: 'sqlite',
