@@ -191,7 +191,7 @@ describe('accounts on the website', () => {
     await account.addPasskey('Laptop again');
   });
 
-  // Sign-up, forgot password, a link that is not valid and the delete confirmation are in the page-state sweep (page-states.e2e).
+  // Sign-up, forgot password, a link that is not valid and the delete confirmation are in the page-state sweep (page-states-website.e2e).
   it('passes the page checks at 390 and 1280 px in the states only this journey reaches', async () => {
     const widths: Widths = await openWidths(browser, { baseURL: base });
     try {

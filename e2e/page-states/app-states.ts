@@ -9,7 +9,7 @@ import type { AppProcess } from '../support/app-process.ts';
 import type { PageState } from './types.ts';
 
 /**
- * Every state of the app's pages, for the sweep in `page-states.e2e.test.ts`.
+ * Every state of the app's pages, for the sweep in `page-states-app.e2e.test.ts`.
  * Each width has its own app process (its own machine and data folder); the
  * states run in this order on it, so a state may rely on the user created
  * before it. To add a page: add its states where its prerequisites hold.

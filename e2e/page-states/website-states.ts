@@ -9,9 +9,9 @@ import type { PageState } from './types.ts';
 
 /**
  * Every state of the website's pages, for the sweep in
- * `page-states.e2e.test.ts`. To add a page: add its states here (a new
+ * `page-states-website.e2e.test.ts`. To add a page: add its states here (a new
  * persona in `WEBSITE_PERSONAS` when none of these fits, set up in
- * `website-env.ts`).
+ * `page-states-website.e2e.test.ts`).
  */
 
 /** Who is looking: nobody logged in; an account without a subscription; a subscriber with credentials and two devices. */

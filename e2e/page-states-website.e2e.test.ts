@@ -1,30 +1,24 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { call, deviceId, ENDPOINTS, registration, type Credentials } from '../packages/server/test/support/rotki-app.ts';
 import { findAccountByUsername } from '../packages/server/src/domain/accounts.ts';
 import { recordOperatorPayment } from '../packages/server/src/domain/payments/manual.ts';
 import { recordRefund } from '../packages/server/src/domain/payments/refunds.ts';
 import { createSubscriber } from '../test-support/server-process.ts';
-import { APP_STATES, type AppEnv } from './page-states/app-states.ts';
+import { REPLACING, registerDevice, unseenFor } from './page-states/sweep-setup.ts';
 import { WEBSITE_PERSONAS, WEBSITE_STATES, type WebsiteEnv, type WebsitePersona } from './page-states/website-states.ts';
 import { LoginPage } from './pages/auth-pages.ts';
 import { launchChromium } from './support/app-browser.ts';
-import { ensureAppUiBuilt, startAppProcess, type AppProcess } from './support/app-process.ts';
 import { newUsername, startSite, type Site } from './support/site.ts';
 import { checkPageState, openWidths, type Widths } from './support/viewports.ts';
 
 /**
- * Every page state of both front ends (the website and the app), at 390 px
- * and 1280 px: no horizontal overflow and no axe-core violation of any
- * impact. The states are listed in `page-states/`; add new pages there.
+ * Every page state of the website, at 390 px and 1280 px: no horizontal
+ * overflow and no axe-core violation of any impact. The states are listed in
+ * `page-states/website-states.ts`; add new pages there. The app's states are
+ * in `page-states-app.e2e.test.ts` (a file of its own, so both run side by side).
  */
 
 const PASSWORD = 'correct horse battery';
-
-async function registerDevice(site: Site, credentials: Credentials, name: string, platform: string): Promise<void> {
-  const result = await call(site.server.url, credentials, ENDPOINTS.registerDevice, registration(deviceId(`${credentials.apiKey}-${name}`), name, platform));
-  if (result.status !== 201) throw new Error(`registering ${name} answered ${result.status}`);
-}
 
 /** A year paid by bank transfer, a part of it refunded: the payments table then shows both. */
 async function payAndRefundPart(site: Site, username: string): Promise<void> {
@@ -35,18 +29,6 @@ async function payAndRefundPart(site: Site, username: string): Promise<void> {
   const payment = await ctx.store.db.selectFrom('payments').select('id').where('account_id', '=', account.id).executeTakeFirstOrThrow();
   await recordRefund(ctx, { accountId: account.id, paymentId: Number(payment.id), amountMinor: 3000, reason: 'Price error' });
 }
-
-/** A device registered above, as if unseen for `days` (stale after the default 90). */
-async function unseenFor(site: Site, credentials: Credentials, name: string, days: number): Promise<void> {
-  await site.domain.ctx.store.db
-    .updateTable('devices')
-    .set({ last_seen_at: Date.now() - days * 86_400_000 })
-    .where('device_identifier', '=', deviceId(`${credentials.apiKey}-${name}`))
-    .execute();
-}
-
-/** Sites that replace a stale device at the limit (issue 9), so the sweep sees the notice. */
-const REPLACING = { ROTKI_PREMIUM_REPLACE_STALE_DEVICES: 'true' };
 
 describe('every page state of the website, at 390 px and 1280 px', () => {
   let site: Site;
@@ -97,60 +79,6 @@ describe('every page state of the website, at 390 px and 1280 px', () => {
       const widths = personas.get(state.as);
       if (widths === undefined) throw new Error(`no browser for ${state.as}`);
       await checkPageState(widths, state.name, (page) => state.arrive(page, env));
-    });
-  }
-});
-
-describe('every page state of the app, at 390 px and 1280 px', () => {
-  let site: Site;
-  let browser: Browser;
-  let widths: Widths;
-  const envs = new Map<number, AppEnv>();
-  const apps: AppProcess[] = [];
-
-  beforeAll(async () => {
-    ensureAppUiBuilt();
-    site = await startSite(REPLACING);
-    browser = await launchChromium();
-    widths = await openWidths(browser);
-    // Each width its own accounts: the app at one width must not see the other's backups as another device's.
-    for (const { width } of widths.all) {
-      const full = await createSubscriber(site.server, 'Basic');
-      const fullCredentials = { apiKey: full.apiKey, apiSecret: full.apiSecret };
-      await registerDevice(site, fullCredentials, 'Laptop', 'Linux');
-      await registerDevice(site, fullCredentials, 'Desktop', 'Windows');
-      const roomy = await createSubscriber(site.server, 'Advanced');
-      // Four slots taken, two by stale devices: this app's registration replaces Old laptop, Spare PC stays stale.
-      const roomyCredentials = { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret };
-      for (const name of ['Old laptop', 'Spare PC', 'Desk', 'Tablet']) await registerDevice(site, roomyCredentials, name, 'Linux');
-      await unseenFor(site, roomyCredentials, 'Old laptop', 200);
-      await unseenFor(site, roomyCredentials, 'Spare PC', 143);
-      const supporter = await createSubscriber(site.server, 'Supporter');
-      const app = await startAppProcess({ serverUrl: site.server.url, machineId: `sweep-${width}-${process.pid}`, deviceName: `Sweep ${width}` });
-      apps.push(app);
-      envs.set(width, {
-        app,
-        full: fullCredentials,
-        roomy: { apiKey: roomy.apiKey, apiSecret: roomy.apiSecret },
-        supporter: { apiKey: supporter.apiKey, apiSecret: supporter.apiSecret },
-      });
-    }
-  });
-
-  afterAll(async () => {
-    await widths?.close();
-    await browser?.close();
-    for (const app of apps) await app.stop();
-    await site?.close();
-  });
-
-  for (const state of APP_STATES) {
-    it(state.name, async () => {
-      await checkPageState(widths, state.name, (page, width) => {
-        const env = envs.get(width);
-        if (env === undefined) throw new Error(`no app for ${width} px`);
-        return state.arrive(page, env);
-      });
     });
   }
 });
