@@ -1,29 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
   BACKUP_DIGEST_HEADER,
-  BackupCurrent,
   BackupErrorCode,
   ENDPOINTS,
-  SERVER_TIME_HEADER,
   UPLOAD_CHUNK_SIZE,
   UploadStartedResponse,
   pythonStr,
-  urlencode,
-  type PremiumEndpoint,
 } from '@rotki-premium/protocol';
+import { buffered, clockOf, exchangeStreamed, jsonField, serverTimeOf, signedHead, type StreamedRequest } from './backup-exchange.ts';
+import { BackupFileError, uploadError } from './backup-errors.ts';
 import { DownloadDigest, type DownloadProgress } from './download-digest.ts';
-export type { DownloadProgress } from './download-digest.ts';
-import { PremiumClientError, RemoteError, ServerUnreachableError } from './errors.ts';
-import { blockPool, fileRangeBody, hashFile, type RequestBody } from './upload-body.ts';
-import { ServerClock } from './server-clock.ts';
+import { ServerUnreachableError } from './errors.ts';
+import { blockPool, fileRangeBody, hashFile } from './upload-body.ts';
 import { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
-import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedParams } from './signed-request.ts';
+import type { PremiumConnection, SignedParams } from './signed-request.ts';
 
 /**
  * Backup transfer (PROTOCOL.md §5): a chunked, streamed upload and a streamed
@@ -36,40 +31,6 @@ import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedP
 export const BACKUP_TIMEOUT_MS = 150_000;
 
 const READ_BLOCK = 1024 * 1024;
-
-/** The server refused the upload with 413: the backup is larger than the plan allows. */
-export class BackupQuotaExceededError extends RemoteError {
-  /** The plan's limit in MiB, when the server names it. */
-  readonly limitMb: number | null;
-  /** The plan's name, when the server names it. */
-  readonly tier: string | null;
-
-  constructor(message: string, status: number, body: string, limitMb: number | null, tier: string | null) {
-    super(message, status, body, BackupErrorCode.QuotaExceeded);
-    this.limitMb = limitMb;
-    this.tier = tier;
-  }
-}
-
-/**
- * The server refused the upload because its backup is not the one `baseHash`
- * names (another device uploaded, or a version was restored or deleted on the
- * website). Nothing was replaced; `current` is what the server holds now.
- */
-export class BackupBaseMismatchError extends RemoteError {
-  readonly current: BackupCurrent;
-
-  constructor(message: string, status: number, body: string, current: BackupCurrent) {
-    super(message, status, body, BackupErrorCode.BaseMismatch);
-    this.current = current;
-  }
-}
-
-/** The server refused the completed upload: the bytes it received do not match their SHA-256. The previous backup is kept. */
-export class BackupHashRejectedError extends RemoteError {}
-
-/** The local file cannot be uploaded (missing, unreadable or empty), or a download could not be written or checked. */
-export class BackupFileError extends PremiumClientError {}
 
 export interface UploadProgress {
   /** Bytes of the file sent so far (a retried chunk counts again from its start). */
@@ -127,118 +88,6 @@ export interface DownloadBackupResult {
   sha256: string;
 }
 
-/** A request on the wire: headers built by the transport, the body streamed by us. */
-interface StreamedRequest {
-  method: string;
-  url: URL;
-  headers: Record<string, string>;
-  body: RequestBody | null;
-}
-
-function reasonOf(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
-  if (timedOut) return `no answer within ${timeoutMs / 1000} s`;
-  if (error.code === 'ECONNREFUSED') return 'connection refused (is the server running, and is the address right?)';
-  if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'the connection was closed by the server';
-  return error.message;
-}
-
-interface Exchange {
-  response: IncomingMessage;
-  /** Call once the response is consumed: drops the connection if the server answered before taking the whole body. */
-  finish(): void;
-}
-
-/** Sends the request and resolves with the response head; the caller reads or pipes the body. */
-function exchangeStreamed(request: StreamedRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Exchange> {
-  const send = request.url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const shownUrl = `${request.url.origin}${request.url.pathname}`;
-  const headers = { ...request.headers };
-  if (request.body !== null) headers['content-length'] = String(request.body.length);
-  return new Promise((resolve, reject) => {
-    let timedOut = false;
-    let settled = false;
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      if (signal?.aborted === true) reject(signal.reason ?? error);
-      else reject(new ServerUnreachableError(shownUrl, reasonOf(error as NodeJS.ErrnoException, timeoutMs, timedOut), { cause: error }));
-    };
-    const outgoing = send(request.url, { method: request.method, headers, timeout: timeoutMs, ...(signal === undefined ? {} : { signal }) });
-    outgoing.on('timeout', () => {
-      timedOut = true;
-      outgoing.destroy(new Error('timeout'));
-    });
-    outgoing.on('error', fail);
-    outgoing.on('response', (response) => {
-      settled = true;
-      response.on('error', () => undefined);
-      resolve({
-        response,
-        finish() {
-          if (outgoing.writableFinished) return;
-          outgoing.destroy();
-        },
-      });
-    });
-    if (request.body === null) {
-      outgoing.end();
-    } else {
-      request.body.send(outgoing).then(
-        () => outgoing.end(),
-        (error: unknown) => outgoing.destroy(error as Error),
-      );
-    }
-  });
-}
-
-async function readAll(response: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of response) parts.push(part as Buffer);
-  return Buffer.concat(parts);
-}
-
-async function buffered(exchange: Exchange, url: URL): Promise<PremiumResponse> {
-  const { response } = exchange;
-  const body = await readAll(response).catch(() => Buffer.alloc(0));
-  exchange.finish();
-  return { status: response.statusCode ?? 0, headers: response.headers, body, url: `${url.origin}${url.pathname}` };
-}
-
-function jsonField(body: Buffer, key: string): unknown {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The server's time when it refused our nonce as outside its window (it says so in a header), else null. */
-function serverTimeOf(response: { status: number; headers: IncomingHttpHeaders }): number | null {
-  if (response.status !== 401 && response.status !== 403) return null;
-  const header = response.headers[SERVER_TIME_HEADER];
-  const text = Array.isArray(header) ? header[0] : header;
-  return text !== undefined && /^\d{1,16}$/.test(text) ? Number(text) : null;
-}
-
-function clockOf(connection: PremiumConnection): ServerClock {
-  return connection.clock ?? new ServerClock();
-}
-
-/** Signs with the transport and checks that the text fields we stream are the ones it signed. */
-function signedHead(
-  connection: PremiumConnection,
-  endpoint: PremiumEndpoint,
-  params: SignedParams,
-  nonce: number,
-  headers: Record<string, string>,
-) {
-  const built = buildSignedRequest(connection, endpoint, params, nonce, { headers });
-  const pairs = orderedParams(endpoint, params, connection.deviceIdentifier ?? null, nonce);
-  if (urlencode(pairs) !== built.signedString) throw new Error('internal error: streamed fields differ from the signed ones');
-  return { built, pairs };
-}
-
 /** The request of one chunk: text fields in the rotki app's order, then the file part streamed from disk. */
 function chunkRequest(
   connection: PremiumConnection,
@@ -264,45 +113,6 @@ function chunkRequest(
     body: fileRangeBody(pool, head, source, start, end, tail, onBytes, () => new BackupFileError(`${source} changed while it was being uploaded`)),
   };
 }
-
-function uploadError(response: PremiumResponse): PremiumClientError {
-  const code = jsonField(response.body, 'code');
-  if (response.status === 413) {
-    const limit = jsonField(response.body, 'max_backup_size_mb');
-    const tier = jsonField(response.body, 'tier');
-    const message = jsonField(response.body, 'error');
-    return new BackupQuotaExceededError(
-      typeof message === 'string' && message !== '' ? message : 'Size limit reached: the backup is larger than your plan allows.',
-      response.status,
-      response.body.toString('utf8'),
-      typeof limit === 'number' ? limit : null,
-      typeof tier === 'string' ? tier : null,
-    );
-  }
-  if (code === BackupErrorCode.BaseMismatch) {
-    const message = jsonField(response.body, 'error');
-    const current = BackupCurrent.safeParse(jsonField(response.body, 'current'));
-    if (current.success) {
-      return new BackupBaseMismatchError(
-        typeof message === 'string' ? message : 'The server holds another backup than the one this data was synced from.',
-        response.status,
-        response.body.toString('utf8'),
-        current.data,
-      );
-    }
-  }
-  if (code === BackupErrorCode.HashMismatch) {
-    const message = jsonField(response.body, 'error');
-    return new BackupHashRejectedError(
-      typeof message === 'string' ? message : 'The server refused the backup: its SHA-256 does not match.',
-      response.status,
-      response.body.toString('utf8'),
-      code,
-    );
-  }
-  return errorFromResponse(response);
-}
-
 /**
  * Uploads a backup file (the encrypted blob) in 10,000,000-byte chunks, as
  * the rotki app does: each chunk signed afresh, retried once with a new

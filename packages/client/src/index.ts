@@ -39,16 +39,18 @@ export {
 } from './errors.ts';
 export { CLIENT_VERSION, DEFAULT_USER_AGENT } from './version.ts';
 export {
-  BACKUP_TIMEOUT_MS,
   BackupBaseMismatchError,
   BackupFileError,
   BackupHashRejectedError,
   BackupQuotaExceededError,
+} from './backup-errors.ts';
+export type { DownloadProgress } from './download-digest.ts';
+export {
+  BACKUP_TIMEOUT_MS,
   downloadBackup,
   uploadBackup,
   type DownloadBackupOptions,
   type DownloadBackupResult,
-  type DownloadProgress,
   type UploadBackupOptions,
   type UploadBackupResult,
   type UploadProgress,

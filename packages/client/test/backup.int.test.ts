@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServerContext, type ServerContext } from '../../../test-support/server-context.ts';
 import { createTestStorage, startServer, type ServerHandle, type TestStorage } from '../../../test-support/server-process.ts';
-import { BackupFileError, BackupHashRejectedError, BackupQuotaExceededError, downloadBackup, uploadBackup } from '../src/backup.ts';
+import { BackupFileError, BackupHashRejectedError, BackupQuotaExceededError } from '../src/backup-errors.ts';
+import { downloadBackup, uploadBackup } from '../src/backup.ts';
 import { ServerUnreachableError } from '../src/errors.ts';
 import { PremiumClient } from '../src/premium-client.ts';
 
