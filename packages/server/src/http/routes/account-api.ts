@@ -20,9 +20,9 @@ import type { DomainContext } from '../../domain/context.ts';
 import { getProfile, updateProfile } from '../../domain/profile.ts';
 import { confirmEmailChange, requestEmailChange } from '../../domain/email-change.ts';
 import { changePassword, requestPasswordReset, resetPassword } from '../../domain/password-changes.ts';
-import type { WebSession } from '../../domain/sessions.ts';
 import { resendVerificationMail, verifyEmail } from '../../domain/signup.ts';
 import { contentResponse, webRoute } from '../openapi/route-schema.ts';
+import { route, sessionOf } from './web-api-request.ts';
 
 /** Form bodies are small. */
 const BODY_LIMIT = 16 * 1024;
@@ -42,15 +42,6 @@ export interface AccountApiOptions {
   perAddress: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   limiter: AttemptLimiter;
   endCurrentSession(request: FastifyRequest): Promise<void>;
-}
-
-function route(path: string): string {
-  return path.slice('/webapi'.length);
-}
-
-function sessionOf(request: FastifyRequest): WebSession {
-  if (request.webSession === null) throw new Error('route reached without a session');
-  return request.webSession;
 }
 
 const success = { success: true as const };

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   BackupVersionParam,
   DeleteBackupsBody,
@@ -19,25 +19,16 @@ import {
 } from '../../domain/backup-history.ts';
 import type { Backups } from '../../domain/backups.ts';
 import { notFound } from '../../domain/errors.ts';
-import type { WebSession } from '../../domain/sessions.ts';
 import { currentSubscription } from '../../domain/subscriptions.ts';
 import { contentResponse, webRoute } from '../openapi/route-schema.ts';
 import { WebApiError } from '../plugins/session.ts';
+import { route, sessionOf } from './web-api-request.ts';
 
 /** How many versions were deleted. */
 const BackupsDeleted = z.object({ success: z.literal(true), deleted: z.number().int() });
 
 export interface BackupWebApiOptions {
   backups: Backups;
-}
-
-function route(path: string): string {
-  return path.slice('/webapi'.length);
-}
-
-function sessionOf(request: FastifyRequest): WebSession {
-  if (request.webSession === null) throw new Error('route reached without a session');
-  return request.webSession;
 }
 
 function webVersion(v: BackupVersion): WebBackupVersion {

@@ -29,6 +29,7 @@ import type { WebSession } from '../../domain/sessions.ts';
 import { orderView, webHistoryEntry, webPayment } from './billing-views.ts';
 import { cryptoApiRoutes } from './crypto-api.ts';
 import { webSubscription } from './web-api-views.ts';
+import { route } from './web-api-request.ts';
 
 export interface BillingApiOptions {
   ctx: DomainContext;
@@ -37,10 +38,6 @@ export interface BillingApiOptions {
 
 /** Checkout bodies are a few fields. */
 const BODY_LIMIT = 4 * 1024;
-
-function route(path: string): string {
-  return path.slice('/webapi'.length);
-}
 
 function accountOf(request: FastifyRequest): number {
   const session: WebSession | null = request.webSession;

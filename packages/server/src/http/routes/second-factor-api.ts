@@ -28,6 +28,7 @@ import { webRoute } from '../openapi/route-schema.ts';
 import { WebApiError } from '../plugins/session.ts';
 import type { AttemptLimiter } from './account-api.ts';
 import { browserOf } from './user-agent.ts';
+import { route, sessionOf } from './web-api-request.ts';
 
 /** How many sessions ended. */
 const EndedSessions = z.object({ success: z.literal(true), ended: z.number().int() });
@@ -45,15 +46,6 @@ export interface SecondFactorApiOptions {
   endCurrentSession(request: FastifyRequest): Promise<void>;
   /** What login answers once a session is open. */
   accountView(session: WebSession): Promise<AccountResponse>;
-}
-
-function route(path: string): string {
-  return path.slice('/webapi'.length);
-}
-
-function sessionOf(request: FastifyRequest): WebSession {
-  if (request.webSession === null) throw new Error('route reached without a session');
-  return request.webSession;
 }
 
 export function setPendingLogin(reply: FastifyReply, token: string): void {
