@@ -3,8 +3,8 @@ import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-/** The single-file components of the website (packages/web), the console (packages/admin) and the shared ui-core; their types are checked by vue-tsc. */
-const WEB_VUE = ['packages/web/**/*.vue', 'packages/admin/**/*.vue', 'packages/ui-core/**/*.vue'];
+/** The single-file components of the website (packages/web), the console (packages/admin), the app's UI (packages/app/ui) and the shared ui-core; their types are checked by vue-tsc. */
+const WEB_VUE = ['packages/web/**/*.vue', 'packages/admin/**/*.vue', 'packages/ui-core/**/*.vue', 'packages/app/ui/**/*.vue'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', '**/*.d.ts'] },
@@ -32,5 +32,5 @@ export default tseslint.config(
       'vue/valid-v-slot': ['error', { allowModifiers: true }],
     },
   },
-  { files: ['packages/{web,admin,ui-core}/**/*.{ts,vue}'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['packages/{web,admin,ui-core,app/ui}/**/*.{ts,vue}'], languageOptions: { globals: { ...globals.browser } } },
 );
