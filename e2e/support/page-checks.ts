@@ -29,9 +29,14 @@ function describeViolation(violation: Result): string {
   return `  [${violation.impact ?? 'unknown'}] ${violation.id}: ${violation.help} (${violation.helpUrl})\n${nodes.join('\n')}`;
 }
 
-/** Waits (up to 2 s) for the finite CSS transitions and animations running now, so colours are checked as they settle, not mid-fade. */
+/**
+ * Waits (up to 2 s) for the finite CSS transitions and animations running now, so colours are
+ * checked as they settle, not mid-fade. Paused animations are static and never finish: the UI
+ * library tints its alerts with one (a colour keyframe held at 90 %), which would otherwise
+ * hold every page with an alert for the full 2 s.
+ */
 const SETTLE_SCRIPT = `Promise.race([
-  Promise.all(document.getAnimations().filter((a) => a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null))),
+  Promise.all(document.getAnimations().filter((a) => a.playState === 'running' && a.effect?.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null))),
   new Promise((resolve) => setTimeout(resolve, 2000)),
 ]).then(() => true)`;
 
