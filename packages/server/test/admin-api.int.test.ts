@@ -240,8 +240,8 @@ for (const dialect of DIALECTS) {
       const retried = MailView.parse((await support.request('POST', mailRetryPath(id))).json);
       expect(retried).toMatchObject({ id, status: 'pending', attempts: 0 });
       let sent: MailView | undefined;
-      for (let i = 0; i < 120 && sent?.status !== 'sent'; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+      for (let i = 0; i < 600 && sent?.status !== 'sent'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
         sent = MailList.parse((await support.request('GET', `${ADMIN_API_PATHS.mail}?to=${encodeURIComponent(to)}`)).json).mails[0];
       }
       expect(sent).toMatchObject({ id, status: 'sent' });
