@@ -24,7 +24,7 @@ import { sql } from 'kysely';
 import { deleteOlderThan } from '../../packages/server/src/domain/sweeps.ts';
 import { openStore, type Store } from '../../packages/server/src/store/database.ts';
 import { createSubscriber, createTestStorage, startServer } from '../../test-support/server-process.ts';
-import { describeFigures, runLoad, signedLimits, unauthenticatedUnlocks, type LoadFigures } from '../signed-requests/load.ts';
+import { createSigningKeys, DEFAULT_SIGNING_KEYS, describeFigures, type LoadFigures, runLoad, signedLimits, unauthenticatedUnlocks } from '../signed-requests/load.ts';
 import { ISSUE_SCALE, seedPostgres, seedSqlite, type ScaleCounts } from './seed.ts';
 
 const { values } = parseArgs({
@@ -104,8 +104,8 @@ for (const dialect of values.dialects.split(',') as ('sqlite' | 'postgres')[]) {
   const storage = await createTestStorage(dialect);
   const server = await startServer({ dialect, dataDir: storage.dataDir, databaseUrl: storage.databaseUrl, env: { ROTKI_PREMIUM_LOG_LEVEL: 'warn' } });
   try {
-    const subscriber = await createSubscriber(server, 'Basic');
-    const signed = signedLimits(subscriber.apiKey, subscriber.apiSecret);
+    const keys = await createSigningKeys(() => createSubscriber(server, 'Basic'), DEFAULT_SIGNING_KEYS);
+    const signed = signedLimits(keys);
     const pid = server.process.pid;
     const empty = values['sweep-only'] ? null : await measure(server.url, pid, signed);
 

@@ -113,19 +113,48 @@ function runAutocannon(url: string, options: LoadOptions, setup: RequestSetup): 
   });
 }
 
-let lastNonce = 0;
+/** An API key and its secret, as `admin credentials create` prints them. */
+export interface SigningKey {
+  apiKey: string;
+  apiSecret: string;
+}
 
-/** Signed `GET /nest/1/limits`, each request with a new nonce, so that none is refused as a replay. */
-export function signedLimits(apiKey: string, apiSecret: string): RequestSetup {
-  const secret = decodeApiSecret(apiSecret);
-  if (secret === null) throw new Error('bad secret');
+/** Keys the signed rungs sign with by default: one key per this many requests a second at most. */
+export const DEFAULT_SIGNING_KEYS = 32;
+
+/**
+ * Signed `GET /nest/1/limits`, each request with a new nonce, so that none is
+ * refused as a replay. The requests go round the keys: a key's nonces are
+ * milliseconds (as the rotki app makes them) kept strictly increasing, so one
+ * key signing more than 1,000 requests a second runs ahead of the clock and
+ * leaves the server's nonce window within minutes (a refusal, rightly). With
+ * 32 keys the bench stays inside it up to 32,000 signed requests a second.
+ */
+export function signedLimits(keys: readonly SigningKey[]): RequestSetup {
+  if (keys.length === 0) throw new Error('at least one key');
+  const signers = keys.map((key) => {
+    const secret = decodeApiSecret(key.apiSecret);
+    if (secret === null) throw new Error('bad secret');
+    return { apiKey: key.apiKey, secret, lastNonce: 0 };
+  });
+  let next = 0;
   return () => {
-    // Several requests start in the same millisecond: keep nonces strictly increasing
-    // (they run ahead of the clock by seconds at most).
-    lastNonce = Math.max(Date.now(), lastNonce + 1);
-    const query = `nonce=${lastNonce}`;
-    return { path: `/nest/1/limits?${query}`, headers: { [API_KEY_HEADER]: apiKey, [API_SIGN_HEADER]: signEncoded(secret, 'limits', query) } };
+    const signer = signers[next] as (typeof signers)[number];
+    next = (next + 1) % signers.length;
+    signer.lastNonce = Math.max(Date.now(), signer.lastNonce + 1);
+    const query = `nonce=${signer.lastNonce}`;
+    return { path: `/nest/1/limits?${query}`, headers: { [API_KEY_HEADER]: signer.apiKey, [API_SIGN_HEADER]: signEncoded(signer.secret, 'limits', query) } };
   };
+}
+
+/** `count` Basic subscribers with an API key each, made eight at a time. */
+export async function createSigningKeys(create: () => Promise<SigningKey>, count: number): Promise<SigningKey[]> {
+  const keys: SigningKey[] = [];
+  while (keys.length < count) {
+    const batch = Math.min(8, count - keys.length);
+    keys.push(...(await Promise.all(Array.from({ length: batch }, create))));
+  }
+  return keys;
 }
 
 /** The unauthenticated `GET /nest/1/limits/unlocks`: the baseline of the same server. */

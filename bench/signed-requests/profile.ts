@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createSubscriber, createTestStorage, startServer } from '../../test-support/server-process.ts';
 import { startBareServer } from './bare-server.ts';
-import { bareRoute, describeFigures, runLoad, signedLimits, unauthenticatedUnlocks, type RequestSetup } from './load.ts';
+import { bareRoute, createSigningKeys, DEFAULT_SIGNING_KEYS, describeFigures, runLoad, signedLimits, unauthenticatedUnlocks, type RequestSetup } from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -170,8 +170,8 @@ if (values.bare) {
   const bare = await startBareServer(body, profilerArgs);
   target = { url: bare.url, pid: bare.process.pid as number, setup: bareRoute, stop: () => bare.stop() };
 } else if (values.route === 'signed') {
-  const subscriber = await createSubscriber(server, 'Basic');
-  target = { url: server.url, pid: server.process.pid as number, setup: signedLimits(subscriber.apiKey, subscriber.apiSecret), stop: () => server.stop() };
+  const keys = await createSigningKeys(() => createSubscriber(server, 'Basic'), DEFAULT_SIGNING_KEYS);
+  target = { url: server.url, pid: server.process.pid as number, setup: signedLimits(keys), stop: () => server.stop() };
 } else {
   target = { url: server.url, pid: server.process.pid as number, setup: unauthenticatedUnlocks, stop: () => server.stop() };
 }

@@ -23,7 +23,17 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createSubscriber, createTestStorage, startServer, type ServerHandle, type TestStorage } from '../../test-support/server-process.ts';
 import { startBareServer } from './bare-server.ts';
-import { bareRoute, describeFigures, runLoad, signedLimits, unauthenticatedUnlocks, type LoadFigures, type LoadOptions } from './load.ts';
+import {
+  bareRoute,
+  createSigningKeys,
+  DEFAULT_SIGNING_KEYS,
+  describeFigures,
+  runLoad,
+  signedLimits,
+  unauthenticatedUnlocks,
+  type LoadFigures,
+  type LoadOptions,
+} from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +43,7 @@ const { values } = parseArgs({
     dialects: { type: 'string', default: 'sqlite,postgres' },
     'log-level': { type: 'string', default: 'warn' },
     baseline: { type: 'string' },
+    keys: { type: 'string', default: String(DEFAULT_SIGNING_KEYS) },
   },
 });
 const seconds = Number(values.seconds);
@@ -68,7 +79,7 @@ interface Instance {
   signed: ReturnType<typeof signedLimits>;
 }
 
-/** A server on a scratch database with one Basic subscriber; `bin` is another checkout's (the baseline). */
+/** A server on a scratch database with `--keys` Basic subscribers; `bin` is another checkout's (the baseline). */
 async function startInstance(dialect: 'sqlite' | 'postgres', bin: string | undefined): Promise<Instance> {
   const storage = await createTestStorage(dialect);
   const server = await startServer({
@@ -78,14 +89,14 @@ async function startInstance(dialect: 'sqlite' | 'postgres', bin: string | undef
     env: { ROTKI_PREMIUM_LOG_LEVEL: values['log-level'] },
     ...(bin === undefined ? {} : { bin }),
   });
-  const subscriber = await createSubscriber(server, 'Basic');
+  const keys = await createSigningKeys(() => createSubscriber(server, 'Basic'), Number(values.keys));
   const options: LoadOptions = {
     connections,
     seconds,
     serverPid: server.process.pid as number,
     ...(dialect === 'postgres' ? { databasePids: backendsOf(storage.databaseUrl) } : {}),
   };
-  return { storage, server, options, signed: signedLimits(subscriber.apiKey, subscriber.apiSecret) };
+  return { storage, server, options, signed: signedLimits(keys) };
 }
 
 async function stopInstance(instance: Instance | null): Promise<void> {
