@@ -4,7 +4,9 @@ import type { BackupConfigInput } from './config/backup-config.ts';
 import { buildConfig, readSecrets } from './config/config.ts';
 import { requireAccount } from './domain/accounts.ts';
 import { deleteAllBackups, listBackupVersions, restoreBackupVersion, type BackupVersion } from './domain/backup-history.ts';
-import { backupMetadata, sweepBackupUploads, type Backups } from './domain/backups.ts';
+import { backupMetadata } from './domain/backup-current.ts';
+import { sweepBackupUploads } from './domain/backup-upload-removal.ts';
+import type { Backups } from './domain/backups.ts';
 import { openBackups, openContext } from './server.ts';
 
 /** Blob store options of `start` and `admin backups`; the S3 secret key is read from the environment only. */

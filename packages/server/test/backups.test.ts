@@ -5,17 +5,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BackupErrorCode } from '@rotki-premium/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BackupError,
-  backupMetadata,
-  createBackups,
-  openBackup,
-  receiveChunk,
-  sweepBackupUploads,
-  type Backups,
-  type ChunkInput,
-  type Uploader,
-} from '../src/domain/backups.ts';
+import { receiveChunk } from '../src/domain/backup-chunks.ts';
+import { backupMetadata, openBackup } from '../src/domain/backup-current.ts';
+import { sweepBackupUploads } from '../src/domain/backup-upload-removal.ts';
+import { BackupError, createBackups, type Backups, type ChunkInput, type Uploader } from '../src/domain/backups.ts';
 import { listBackupVersions } from '../src/domain/backup-history.ts';
 import { FileBlobStore } from '../src/store/blob-store-file.ts';
 import { createTestContext, START_MS, type TestContext } from './support/test-context.ts';

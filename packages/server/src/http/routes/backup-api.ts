@@ -4,15 +4,10 @@ import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BACKUP_DIGEST_HEADER, BackupErrorCode, ENDPOINTS, SuccessResponse, UploadStartedResponse, messages } from '@rotki-premium/protocol';
 import { z } from 'zod';
-import {
-  BackupError,
-  assertWithinQuota,
-  openBackup,
-  receiveChunk,
-  type Backups,
-  type ChunkInput,
-  type Uploader,
-} from '../../domain/backups.ts';
+import { assertWithinQuota } from '../../domain/backup-checks.ts';
+import { receiveChunk } from '../../domain/backup-chunks.ts';
+import { openBackup } from '../../domain/backup-current.ts';
+import { BackupError, type Backups, type ChunkInput, type Uploader } from '../../domain/backups.ts';
 import { userAgentOf, type BackupAuthor } from '../../domain/backup-history.ts';
 import { findDeviceNaming } from '../../domain/devices.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
