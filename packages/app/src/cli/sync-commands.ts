@@ -3,16 +3,9 @@ import { formatAgo, formatBytes, formatUtc, plural } from '@rotki-premium/protoc
 import type { Command } from 'commander';
 import type { AppCore } from '../app-core.ts';
 import { AppError } from '../errors.ts';
-import type { SyncProgress } from '../sync/sync-service.ts';
 import type { SyncStatusView } from '../sync/sync-status.ts';
-
-/** What the sync commands need from the CLI around them. */
-export interface CliKit {
-  withUser<T>(command: Command, user: string, work: (core: AppCore) => Promise<T>): Promise<T>;
-  print(command: Command, human: string, object: unknown): void;
-  progressReporter(): { update(p: SyncProgress): void; stop(): void };
-  usageError(message: string): Error;
-}
+import { print, UsageError, withUser } from './command-kit.ts';
+import { progressReporter } from './progress-reporter.ts';
 
 interface SyncOptions {
   user: string;
@@ -52,7 +45,7 @@ function requireActive(core: AppCore): void {
 }
 
 /** `sync status|history|push|pull` (and `upload|download`, their older names). */
-export function addSyncCommands(program: Command, kit: CliKit): void {
+export function addSyncCommands(program: Command): void {
   const sync = program.command('sync').description('the encrypted backup of a user on the rotki server');
 
   sync
@@ -60,10 +53,10 @@ export function addSyncCommands(program: Command, kit: CliKit): void {
     .description('when this device last synced, local changes, and the server backup (who uploaded it, when)')
     .requiredOption('--user <name>', 'local user name')
     .action(async (options: SyncOptions, command: Command) => {
-      await kit.withUser(command, options.user, async (core) => {
+      await withUser(command, options.user, async (core) => {
         requireActive(core);
         const status = await core.syncStatus(true);
-        kit.print(command, statusText(status, Math.floor(core.now() / 1000)), status);
+        print(command, statusText(status, Math.floor(core.now() / 1000)), status);
       });
     });
 
@@ -72,13 +65,13 @@ export function addSyncCommands(program: Command, kit: CliKit): void {
     .description('the backup versions the server keeps, newest first, with who uploaded each')
     .requiredOption('--user <name>', 'local user name')
     .action(async (options: SyncOptions, command: Command) => {
-      await kit.withUser(command, options.user, async (core) => {
+      await withUser(command, options.user, async (core) => {
         requireActive(core);
         const history = await core.backupHistory();
         const now = Math.floor(core.now() / 1000);
         const rows = history.versions.map((v) => `${v.current ? '*' : ' '} ${origin(v, now)}`);
         const head = history.versions.length === 0 ? 'No backup on the server' : `${plural(history.versions.length, 'version')} (your plan keeps ${history.versions_kept}; * current)`;
-        kit.print(command, [head, ...rows].join('\n'), history);
+        print(command, [head, ...rows].join('\n'), history);
       });
     });
 
@@ -102,13 +95,13 @@ export function addSyncCommands(program: Command, kit: CliKit): void {
       .action(async (options: SyncOptions, command: Command) => {
         const force = options.force === true;
         if (force && options.yes !== true) {
-          throw kit.usageError(
+          throw new UsageError(
             action === 'upload'
               ? "--force replaces the backup on the server with this device's data; changes another device uploaded are lost. Add --yes to confirm."
               : "--force replaces this device's data with the server backup, local changes that were not uploaded included (the database is kept as a file). Add --yes to confirm.",
           );
         }
-        await kit.withUser(command, options.user, async (core) => {
+        await withUser(command, options.user, async (core) => {
           requireActive(core);
           if (name === 'pull' && !force) {
             const status = await core.syncStatus(true);
@@ -119,11 +112,11 @@ export function addSyncCommands(program: Command, kit: CliKit): void {
               );
             }
           }
-          const reporter = kit.progressReporter();
+          const reporter = progressReporter();
           try {
             const outcome = await core.sync(action, (p) => reporter.update(p), { force });
             reporter.stop();
-            kit.print(command, outcome.message, outcome);
+            print(command, outcome.message, outcome);
           } catch (error) {
             reporter.stop();
             throw error;
