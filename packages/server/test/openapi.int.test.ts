@@ -114,6 +114,8 @@ describe('the API document generated from the schemas', () => {
   it('is served at /docs with the viewer from this server and a policy that allows only its own inline script', async () => {
     const redirect = await app.inject({ method: 'GET', url: DOCS_PATH });
     expect(redirect.statusCode).toBe(301);
+    expect(redirect.headers.location).toBe(`${DOCS_PATH}/`);
+    expect(redirect.headers['content-type']).toBeUndefined();
     const page = await app.inject({ method: 'GET', url: `${DOCS_PATH}/` });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');

@@ -147,7 +147,8 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
       const value = answer.headers[name];
       if (value !== undefined) reply.header(name, value);
     }
-    // Text stays text, so the page's policy above is computed from what is sent.
+    // A redirect has no body; text stays text, so the page's policy above is computed from what is sent.
+    if (answer.rawPayload.length === 0) return reply.send();
     return reply.send(String(answer.headers['content-type'] ?? '').startsWith('text/') ? answer.body : answer.rawPayload);
   };
   app.get(DOCS_PATH, { schema: { hide: true } }, forward);
