@@ -229,6 +229,9 @@ describe('the website when something is wrong', () => {
     await login.logIn(username, PASSWORD);
     await page.waitForURL(`${site.server.url}/home/subscription`);
     await new SubscriptionPage(page).section.waitFor();
+    // The page's own loads (payments, history) must be answered first: one still in flight when the
+    // session ends would find it gone and send the subscriber to the login page before the click.
+    await page.waitForLoadState('networkidle');
 
     await site.domain.ctx.store.db.updateTable('sessions').set({ expires_at: 0 }).execute();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
