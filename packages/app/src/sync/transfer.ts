@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupErrorCode } from '@rotki-premium/protocol';
@@ -43,10 +44,14 @@ export interface UploadBlobOptions {
  */
 export async function uploadBlob(connection: Connection, blob: Buffer, options: UploadBlobOptions): Promise<{ chunks: number; hash: string }> {
   const path = scratchFile(options.dir ?? tmpdir(), 'upload');
-  writeFileSync(path, blob, { mode: 0o600 });
   try {
+    // The blob is hashed here while the thread pool writes it out, so the client does not read the file once more for `file_hash`.
+    const written = writeFile(path, blob, { mode: 0o600, flag: 'wx' });
+    const fileHash = createHash('sha256').update(blob).digest('base64');
+    await written;
     const result = await uploadBackup(connection, path, {
       lastModifyTs: options.lastModifyTs,
+      fileHash,
       ...(options.baseHash === undefined ? {} : { baseHash: options.baseHash }),
       onProgress: (p) => options.onChunk(p.chunk, p.chunkCount, p.bytesSent),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
