@@ -16,9 +16,9 @@ export interface CliResult {
 }
 
 /** Runs `rotki-premium <args>` as an operator would. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, bin: string = SERVER_BIN): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [SERVER_BIN, ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -131,7 +131,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     logs: () => stderr,
     stdout: () => stdout,
     async admin(args) {
-      const result = await runCli([...args, '--json'], env);
+      // The server's own build: another checkout's server (a benchmark's baseline) gets its own CLI.
+      const result = await runCli([...args, '--json'], env, undefined, options.bin ?? SERVER_BIN);
       if (result.code !== 0 || result.json === null) {
         throw new Error(`rotki-premium ${args.join(' ')} failed (${result.code}): ${result.stderr}${result.stdout}`);
       }
