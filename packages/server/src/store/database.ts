@@ -166,18 +166,20 @@ export function openStore(options: StoreOptions): Store {
   connection.pragma('busy_timeout = 5000');
   const timing = queryTiming();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }), log: timing.log });
-  // A second connection for the signed path's reads, opened on first use (admin commands never
-  // open it); an in-memory database has no second connection.
-  let reader: SQLite.Database | null = null;
-  const openReader = (): SQLite.Database => {
-    if (reader !== null) return reader;
-    if (file === ':memory:') return (reader = connection);
-    reader = new SQLite(file);
-    reader.pragma('busy_timeout = 5000');
-    reader.pragma('query_only = ON');
-    return reader;
+  // A second connection for the signed path, opened on first use (admin commands never open it): its
+  // reads and the replay records it commits. Its own commits leave its page cache valid, where a commit
+  // on another connection makes it start cold at its next read; an in-memory database has no second one.
+  let hotConnection: SQLite.Database | null = null;
+  const openHotConnection = (): SQLite.Database => {
+    if (hotConnection !== null) return hotConnection;
+    if (file === ':memory:') return (hotConnection = connection);
+    hotConnection = new SQLite(file);
+    // Per connection, as on the main one: a commit survives a crash of the process.
+    hotConnection.pragma('synchronous = NORMAL');
+    hotConnection.pragma('busy_timeout = 5000');
+    return hotConnection;
   };
-  const hot = sqliteHotStatements(db, connection, openReader, timing.current);
+  const hot = sqliteHotStatements(db, openHotConnection, timing.current);
   const replays = newReplayBatcher(hot, options);
   return {
     db,
@@ -189,7 +191,7 @@ export function openStore(options: StoreOptions): Store {
     poolStats: () => [],
     destroy: async () => {
       await replays.close();
-      if (reader !== null && reader !== connection) reader.close();
+      if (hotConnection !== null && hotConnection !== connection) hotConnection.close();
       await db.destroy();
     },
   };

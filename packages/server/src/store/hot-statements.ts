@@ -131,46 +131,47 @@ async function timed<T>(timer: () => QueryTimer | null, run: () => Promise<T> | 
 }
 
 /**
- * SQLite. Reads go through `reader`, a second connection to the same file
- * (opened on first use): in WAL mode it sees the last committed state and is
- * never inside a transaction another request has open on the main connection. Replay rows are written on
- * the main connection while holding Kysely's lock on it (`db.connection()`),
- * so they never land inside another request's open transaction.
+ * SQLite. The signed path has a connection of its own (`hot`, a second
+ * connection to the same file, opened on first use), which reads and commits
+ * the replay records. In WAL mode its reads see the last committed state and
+ * are never inside a transaction another request has open on the main
+ * connection. Its replay commits run while Kysely's lock on the main
+ * connection is held (`db.connection()`), so no transaction of this process is
+ * open beside them: the one writer SQLite allows is never waited for with the
+ * event loop blocked. A connection's own commits keep its page cache; a commit
+ * on another connection empties it, which made every signer read after a
+ * replay batch start cold.
  */
-export function sqliteHotStatements(
-  db: Kysely<Database>,
-  writer: SQLite.Database,
-  reader: () => SQLite.Database,
-  timer: () => QueryTimer | null,
-): HotStatements {
+export function sqliteHotStatements(db: Kysely<Database>, hot: () => SQLite.Database, timer: () => QueryTimer | null): HotStatements {
   // Prepared on first use: the tables may not exist when the store opens (before the migrations).
   let signer: SQLite.Statement<[string], SignerRow> | null = null;
   let tiers: SQLite.Statement<[], TierListRow> | null = null;
   let version: SQLite.Statement<[], number | undefined> | null = null;
   let insertAll: ((rows: readonly ReplayNonceTable[]) => boolean[]) | null = null;
   const prepareInsert = () => {
-    const insert = writer.prepare<[string, string, string, number], { one: number }>(
+    const connection = hot();
+    const insert = connection.prepare<[string, string, string, number], { one: number }>(
       'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") values (?, ?, ?, ?) ' +
-        'on conflict ("api_key", "nonce", "signature") do nothing returning 1 as "one"',
+        'on conflict ("nonce", "api_key", "signature") do nothing returning 1 as "one"',
     );
-    return writer.transaction((rows: readonly ReplayNonceTable[]) =>
+    return connection.transaction((rows: readonly ReplayNonceTable[]) =>
       rows.map((row) => insert.get(row.api_key, row.nonce, row.signature, row.expires_at) !== undefined),
     );
   };
   return {
     signerRow: (apiKey) =>
       timed(timer, () => {
-        signer ??= reader().prepare<[string], SignerRow>(signerSql(db));
+        signer ??= hot().prepare<[string], SignerRow>(signerSql(db));
         return signer.get(apiKey);
       }),
     tierList: () =>
       timed(timer, () => {
-        tiers ??= reader().prepare<[], TierListRow>(tierListSql(db));
+        tiers ??= hot().prepare<[], TierListRow>(tierListSql(db));
         return toTierList(tiers.all());
       }),
     tiersVersion: () =>
       timed(timer, () => {
-        version ??= reader().prepare<[], number | undefined>(TIERS_VERSION_SQL).pluck();
+        version ??= hot().prepare<[], number | undefined>(TIERS_VERSION_SQL).pluck();
         return version.get() ?? null;
       }),
     insertReplayRows: (rows) =>
@@ -199,7 +200,7 @@ export function postgresHotStatements(
   const insertText =
     'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") ' +
     'select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ' +
-    'on conflict ("api_key", "nonce", "signature") do nothing returning "api_key", "nonce", "signature"';
+    'on conflict ("nonce", "api_key", "signature") do nothing returning "api_key", "nonce", "signature"';
   const signers = new ReadBatcher<string, SignerRow>(
     async (apiKeys) => {
       const connections = await pool();
