@@ -18,6 +18,7 @@ import { cryptoMigration } from './migrations/012-crypto.ts';
 import { refundsMigration } from './migrations/018-refunds.ts';
 import { deviceReplacementsMigration } from './migrations/019-device-replacements.ts';
 import { tiersVersionMigration } from './migrations/020-tiers-version.ts';
+import { replayKeyOrderMigration } from './migrations/021-replay-key-order.ts';
 import { seedDefaultTiers } from './seed-tiers.ts';
 
 function provider(store: Store): MigrationProvider {
@@ -42,6 +43,7 @@ function provider(store: Store): MigrationProvider {
         '018-refunds': refundsMigration(store.dialect),
         '019-device-replacements': deviceReplacementsMigration(store.dialect),
         '020-tiers-version': tiersVersionMigration(store.dialect),
+        '021-replay-key-order': replayKeyOrderMigration(store.dialect),
       };
     },
   };
@@ -80,4 +82,10 @@ export async function migrationStatus(store: Store): Promise<MigrationStatus> {
     else applied.push({ name: info.name, executedAt: info.executedAt });
   }
   return { applied, pending };
+}
+
+/** Applies this build's migrations up to and including `name`: the schema an older build left (upgrade tests). */
+export async function migrateTo(store: Store, name: string): Promise<void> {
+  const { error } = await migrator(store).migrateTo(name);
+  if (error !== undefined) throw new Error(`Database migration failed: ${error instanceof Error ? error.message : String(error)}`);
 }
