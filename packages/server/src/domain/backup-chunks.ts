@@ -1,9 +1,10 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { BackupErrorCode, messages } from '@rotki-premium/protocol';
 import type { BackupUploadRow } from '../store/backups.table.ts';
 import { UploadGoneError } from '../store/blob-store.ts';
 import { assertWithinQuota, checkSameUpload, isResentFailedChunk, uploadReplaced } from './backup-checks.ts';
+import { abortChunkHash, beginChunkHash, commitChunkHash } from './backup-hashes.ts';
 import { versionsKept } from './backup-history.ts';
 import { completeUpload } from './backup-switch.ts';
 import { discard, purge } from './backup-upload-removal.ts';
@@ -99,15 +100,15 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
     }
   }
 
-  const running = b.hashes.get(row.id);
-  const hash = first ? createHash('sha256') : running !== undefined && running.bytes === input.start ? running.hash.copy() : null;
-  const meter = new ChunkMeter(length, hash);
+  const hash = beginChunkHash(b, row.id, row.temp_ref, input.start, input.totalSize);
+  const meter = new ChunkMeter(length, hash.meter);
   data.on('error', (error) => meter.destroy(error));
   data.pipe(meter);
   let part: string;
   try {
-    part = await b.blobs.writeChunk(row.temp_ref, input.start, length, meter);
+    part = await b.blobs.writeChunk(row.temp_ref, input.start, length, meter, hash.written);
   } catch (error) {
+    abortChunkHash(hash);
     data.unpipe(meter);
     // A first chunk that did not arrive leaves nothing: the client never learnt its upload id.
     if (first) await discard(b, row);
@@ -134,6 +135,7 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
     .where('bytes_received', '=', input.start)
     .executeTakeFirst();
   if (Number(recorded.numUpdatedRows) !== 1) {
+    abortChunkHash(hash);
     // Another request stored this chunk first, or the upload was abandoned meanwhile.
     const latest = await findUpload(b, uploader.accountId, row.id);
     if (latest === undefined || !isOpen(latest, ctx.clock.now())) {
@@ -147,8 +149,7 @@ export async function receiveChunk(b: Backups, uploader: Uploader, input: ChunkI
     return endExclusive === input.totalSize ? completeUpload(b, latest, versionsKept(uploader.backupVersions)) : { status: 'partial', uploadId: row.id };
   }
 
-  if (hash === null) b.hashes.delete(row.id);
-  else b.hashes.set(row.id, { hash, bytes: endExclusive, touchedAt: now });
+  commitChunkHash(b, row.id, hash, endExclusive, now);
 
   row = { ...row, bytes_received: endExclusive, chunk_ends: chunks, updated_at: now, expires_at: now + b.policy.uploadTtlMs };
   if (endExclusive === input.totalSize) return completeUpload(b, row, versionsKept(uploader.backupVersions));

@@ -5,6 +5,7 @@ import type { BackupRow, BackupUploadRow } from '../store/backups.table.ts';
 import { BlobMissingError, type StoredChunks } from '../store/blob-store.ts';
 import { lockAccount } from '../store/database.ts';
 import { baseMatches, baseMismatch, uploadReplaced } from './backup-checks.ts';
+import { forgetHash, runningDigest } from './backup-hashes.ts';
 import { retireBackup } from './backup-history.ts';
 import { discard, failUpload, purge } from './backup-upload-removal.ts';
 import { parseChunks, replacedMeanwhile } from './backup-uploads.ts';
@@ -25,10 +26,9 @@ async function hashStored(b: Backups, row: BackupUploadRow, chunks: StoredChunks
 export async function completeUpload(b: Backups, row: BackupUploadRow, keep: number): Promise<ChunkOutcome> {
   const { ctx, blobs } = b;
   const chunks = parseChunks(row.chunk_ends);
-  const state = b.hashes.get(row.id);
   let digest: string;
   try {
-    digest = state !== undefined && state.bytes === Number(row.expected_size) ? state.hash.copy().digest('base64') : await hashStored(b, row, chunks);
+    digest = (await runningDigest(b, row.id, Number(row.expected_size))) ?? (await hashStored(b, row, chunks));
   } catch (error) {
     if (await replacedMeanwhile(b, row)) throw uploadReplaced();
     throw error;
@@ -100,7 +100,7 @@ export async function completeUpload(b: Backups, row: BackupUploadRow, keep: num
     }
     return 'switched';
   });
-  b.hashes.delete(row.id);
+  forgetHash(b, row.id);
   if (typeof outcome === 'object') {
     await purge(b, [row]);
     throw baseMismatch(outcome.conflict);

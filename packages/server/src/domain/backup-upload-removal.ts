@@ -1,4 +1,5 @@
 import type { BackupUploadRow } from '../store/backups.table.ts';
+import { forgetHash } from './backup-hashes.ts';
 import type { Backups } from './backups.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { Backups } from './backups.ts';
 export async function purge(b: Backups, rows: readonly Pick<BackupUploadRow, 'id' | 'temp_ref'>[]): Promise<number> {
   let purged = 0;
   for (const row of rows) {
-    b.hashes.delete(row.id);
+    forgetHash(b, row.id);
     try {
       await b.blobs.removeUpload(row.temp_ref);
       await b.ctx.store.db.deleteFrom('backup_uploads').where('id', '=', row.id).where('state', '=', 'discarded').execute();
@@ -46,7 +47,7 @@ export async function failUpload(b: Backups, row: BackupUploadRow): Promise<void
     .set({ state: 'discarded', updated_at: now, expires_at: now + b.policy.uploadTtlMs })
     .where('id', '=', row.id)
     .execute();
-  b.hashes.delete(row.id);
+  forgetHash(b, row.id);
   await b.blobs.removeUpload(row.temp_ref).catch((error: unknown) => {
     b.log.warn({ err: error, uploadId: row.id }, 'could not remove backup upload data; the next sweep retries');
   });
@@ -81,7 +82,7 @@ export async function sweepBackupUploads(b: Backups, options: SweepOptions = {})
     .execute();
   const removed = await purge(b, due);
   for (const [id, state] of b.hashes) {
-    if (state.touchedAt <= now - b.policy.uploadTtlMs) b.hashes.delete(id);
+    if (state.touchedAt <= now - b.policy.uploadTtlMs) forgetHash(b, id);
   }
   if (removed > 0) b.log.info({ removed }, 'backup sweep removed upload data');
   return removed;

@@ -1,6 +1,7 @@
 import type { Hash } from 'node:crypto';
 import type { BackupErrorCode } from '@rotki-premium/protocol';
 import type { BlobStore } from '../store/blob-store.ts';
+import type { TrailingHashes } from './backup-hash-worker.ts';
 import type { BackupAuthor } from './backup-history.ts';
 import type { DomainContext } from './context.ts';
 
@@ -32,8 +33,9 @@ export interface BackupLog {
 }
 
 /** SHA-256 of an upload's first `bytes` bytes, as this process received them. */
-interface HashState {
-  hash: Hash;
+export interface HashState {
+  /** null: held by the hashing worker (`trailing`). */
+  hash: Hash | null;
   bytes: number;
   touchedAt: number;
 }
@@ -50,6 +52,8 @@ export interface Backups {
    * instance or this process restarted, completion hashes the stored bytes.
    */
   hashes: Map<string, HashState>;
+  /** The worker hashing large uploads on the file store, started with the first one (see backup-hashes.ts). */
+  trailing?: TrailingHashes;
 }
 
 const silentLog: BackupLog = { info: () => {}, warn: () => {} };

@@ -10,6 +10,7 @@ import {
   assertUploadId,
   type BlobStore,
   type StoredChunks,
+  type WrittenCallback,
 } from './blob-store.ts';
 
 const UPLOADS = 'uploads';
@@ -54,12 +55,19 @@ export class FileBlobStore implements BlobStore {
     return { upload: join(this.#root, UPLOADS, id), blob: join(this.#root, BLOBS, id), ref: `${BLOBS}/${id}` };
   }
 
-  async writeChunk(tempRef: string, offset: number, _length: number, data: Readable): Promise<string> {
+  uploadPath(tempRef: string): string {
+    return this.#paths(tempRef).upload;
+  }
+
+  async writeChunk(tempRef: string, offset: number, _length: number, data: Readable, written?: WrittenCallback): Promise<string> {
     const { upload } = this.#paths(tempRef);
     // The first chunk creates the file; later ones must find it, or the upload was removed meanwhile.
     const flags = offset === 0 ? 'w' : 'r+';
     try {
-      await pipeline(data, createWriteStream(upload, { flags, start: offset, mode: 0o600, highWaterMark: IO_BLOCK_SIZE }));
+      const file = createWriteStream(upload, { flags, start: offset, mode: 0o600, highWaterMark: IO_BLOCK_SIZE });
+      // Beside the pipe, not a stage of it: what the file holds so far, each time a block arrives.
+      if (written !== undefined) data.on('data', () => written(offset + file.bytesWritten));
+      await pipeline(data, file);
     } catch (error) {
       if (isMissing(error)) throw new UploadGoneError(tempRef);
       throw error;

@@ -27,7 +27,9 @@ export interface BlobStore {
    * Each call writes a part of its own, so an interrupted or concurrent copy
    * of a chunk never overwrites the one that was recorded.
    */
-  writeChunk(tempRef: string, offset: number, length: number, data: Readable): Promise<string>;
+  writeChunk(tempRef: string, offset: number, length: number, data: Readable, written?: WrittenCallback): Promise<string>;
+  /** Stores that keep an upload in one local file: its path, so that it can be hashed behind the writer (`written`). */
+  uploadPath?(tempRef: string): string;
   /** The upload's bytes in order, sealed or not, to hash them again. */
   readUpload(tempRef: string, chunks: StoredChunks): Promise<Readable>;
   /**
@@ -41,6 +43,9 @@ export interface BlobStore {
   removeUpload(tempRef: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Told, as a chunk is written, the absolute offset up to which the upload file now holds it (stores with `uploadPath`). */
+export type WrittenCallback = (offset: number) => void;
 
 export type BlobStoreKind = 'file' | 's3';
 
