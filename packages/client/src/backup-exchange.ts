@@ -14,6 +14,9 @@ import type { RequestBody } from './upload-body.ts';
  * the upload and the download in `backup.ts`.
  */
 
+/** The rotki app waits this long for each backup response (150 s). */
+export const BACKUP_TIMEOUT_MS = 150_000;
+
 /** A request on the wire: headers built by the transport, the body streamed by us. */
 export interface StreamedRequest {
   method: string;
@@ -22,7 +25,7 @@ export interface StreamedRequest {
   body: RequestBody | null;
 }
 
-function reasonOf(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
+export function reasonOf(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
   if (timedOut) return `no answer within ${timeoutMs / 1000} s`;
   if (error.code === 'ECONNREFUSED') return 'connection refused (is the server running, and is the address right?)';
   if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'the connection was closed by the server';

@@ -1,36 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { stat } from 'node:fs/promises';
 import {
-  BACKUP_DIGEST_HEADER,
   BackupErrorCode,
   ENDPOINTS,
   UPLOAD_CHUNK_SIZE,
   UploadStartedResponse,
   pythonStr,
 } from '@rotki-premium/protocol';
-import { buffered, clockOf, exchangeStreamed, jsonField, serverTimeOf, signedHead, type StreamedRequest } from './backup-exchange.ts';
+import { BACKUP_TIMEOUT_MS, buffered, clockOf, exchangeStreamed, jsonField, serverTimeOf, signedHead, type StreamedRequest } from './backup-exchange.ts';
 import { BackupFileError, uploadError } from './backup-errors.ts';
-import { DownloadDigest, type DownloadProgress } from './download-digest.ts';
 import { ServerUnreachableError } from './errors.ts';
 import { blockPool, fileRangeBody, hashFile } from './upload-body.ts';
-import { errorFromResponse, parseResponse, type PremiumResponse } from './premium-response.ts';
+import { parseResponse, type PremiumResponse } from './premium-response.ts';
 import type { PremiumConnection, SignedParams } from './signed-request.ts';
 
 /**
- * Backup transfer (PROTOCOL.md §5): a chunked, streamed upload and a streamed
- * download. Requests are signed by the transport (`buildSignedRequest`); the
- * bodies are streamed from and to disk here, so memory stays flat whatever
- * the backup size.
+ * Backup transfer (PROTOCOL.md §5): the chunked, streamed upload; the
+ * download is in `backup-download.ts`. Requests are signed by the transport
+ * (`buildSignedRequest`); the bodies are streamed from and to disk, so
+ * memory stays flat whatever the backup size.
  */
-
-/** The rotki app waits this long for each backup response (150 s). */
-export const BACKUP_TIMEOUT_MS = 150_000;
-
-const READ_BLOCK = 1024 * 1024;
 
 export interface UploadProgress {
   /** Bytes of the file sent so far (a retried chunk counts again from its start). */
@@ -72,20 +61,6 @@ export interface UploadBackupResult {
   fileHash: string;
   totalBytes: number;
   chunkCount: number;
-}
-
-export interface DownloadBackupOptions {
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Per socket wait; default 150 s. */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-export interface DownloadBackupResult {
-  path: string;
-  size: number;
-  /** Standard base64 SHA-256 of the bytes written. */
-  sha256: string;
 }
 
 /** The request of one chunk: text fields in the rotki app's order, then the file part streamed from disk. */
@@ -195,78 +170,5 @@ export async function uploadBackup(
   return { fileHash, totalBytes, chunkCount };
 }
 
-function digestOf(headers: IncomingHttpHeaders): string | null {
-  const header = headers[BACKUP_DIGEST_HEADER];
-  const text = Array.isArray(header) ? header[0] : header;
-  const match = text === undefined ? null : /sha-256=:([A-Za-z0-9+/]+=*):/.exec(text);
-  return match?.[1] ?? null;
-}
-
-/**
- * Downloads the account's backup to `destinationPath`: streamed into a
- * temporary file beside it, flushed to disk, checked against Content-Length
- * and the server's SHA-256, then renamed over the destination. Resolves with
- * null, and leaves the destination alone, when the server has no backup.
- *
- * @example
- * const result = await downloadBackup(client.connection, '/path/to/backup.bin');
- * if (result === null) console.log('No backup on the server');
- */
-export async function downloadBackup(
-  connection: PremiumConnection,
-  destinationPath: string,
-  options: DownloadBackupOptions = {},
-): Promise<DownloadBackupResult | null> {
-  const clock = clockOf(connection);
-  const timeoutMs = options.timeoutMs ?? BACKUP_TIMEOUT_MS;
-  let response: IncomingMessage | null = null;
-  let url: URL | null = null;
-  for (let attempt = 1; attempt <= 2; attempt += 1) {
-    const { built } = signedHead(connection, ENDPOINTS.downloadBackup, {}, clock.nextNonce(), {});
-    url = built.url;
-    const exchange = await exchangeStreamed({ method: built.method, url: built.url, headers: built.headers, body: null }, timeoutMs, options.signal);
-    response = exchange.response;
-    if (response.statusCode === 200) break;
-    const answer = await buffered(exchange, built.url);
-    if (answer.status === 404) return null;
-    const serverTime = serverTimeOf(answer);
-    if (attempt === 2 || serverTime === null) throw errorFromResponse(answer);
-    clock.adjustTo(serverTime);
-  }
-  if (response === null || url === null) throw new Error('internal error: no response');
-
-  const lengthHeader = response.headers['content-length'];
-  const total = lengthHeader === undefined ? null : Number(lengthHeader);
-  const expectedDigest = digestOf(response.headers);
-  const temporary = join(dirname(destinationPath), `.${basename(destinationPath)}.${randomBytes(6).toString('hex')}.part`);
-  const file = createWriteStream(temporary, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: READ_BLOCK });
-  let fileError: Error | null = null;
-  file.on('error', (error) => {
-    fileError = error;
-  });
-  const meter = new DownloadDigest(temporary, file, total, options.onProgress);
-  try {
-    try {
-      // Counted (and hashed, when small) beside the pipe to the file: no stream stage in between.
-      response.on('data', (block: Buffer) => meter.received(block));
-      await pipeline(response, file);
-    } catch (error) {
-      if (fileError !== null) throw new BackupFileError(`Cannot write ${temporary}: ${(fileError as Error).message}`, { cause: fileError });
-      if (options.signal?.aborted === true) throw error;
-      throw new ServerUnreachableError(`${url.origin}${url.pathname}`, 'the download was interrupted', { cause: error });
-    }
-    if (total !== null && meter.bytes !== total) {
-      throw new ServerUnreachableError(`${url.origin}${url.pathname}`, `the download ended after ${meter.bytes} of ${total} bytes`);
-    }
-    const sha256 = await meter.digest();
-    if (expectedDigest !== null && expectedDigest !== sha256) {
-      throw new BackupFileError('The downloaded backup does not match the SHA-256 the server announced; nothing was written.');
-    }
-    await rename(temporary, destinationPath);
-    return { path: destinationPath, size: meter.bytes, sha256 };
-  } catch (error) {
-    await meter.destroy();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
+export { BACKUP_TIMEOUT_MS } from './backup-exchange.ts';
+export { downloadBackup, type DownloadBackupOptions, type DownloadBackupResult } from './backup-download.ts';

@@ -1,7 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
-import type { WriteStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -120,6 +119,76 @@ export interface DownloadProgress {
 }
 
 /**
+ * Appends blocks to a file in order, one `writev` at a time of whatever
+ * came in while the previous one ran. `written` is how many bytes are in the
+ * file; `onWritten` is told after each write.
+ */
+export class FileAppender {
+  written = 0;
+  readonly #handle: FileHandle;
+  readonly #onWritten: (written: number) => void;
+  #queue: { block: Buffer; done: () => void; failed: (error: Error) => void }[] = [];
+  #busy = false;
+  #error: Error | null = null;
+
+  constructor(handle: FileHandle, onWritten: (written: number) => void) {
+    this.#handle = handle;
+    this.#onWritten = onWritten;
+  }
+
+  /** The write's error, if one failed. */
+  get error(): Error | null {
+    return this.#error;
+  }
+
+  /** Resolves once `block` is in the file (its buffer may then be reused). */
+  append(block: Buffer): Promise<void> {
+    if (this.#error !== null) return Promise.reject(this.#error);
+    return new Promise((done, failed) => {
+      this.#queue.push({ block, done, failed });
+      if (!this.#busy) void this.#pump();
+    });
+  }
+
+  async #pump(): Promise<void> {
+    this.#busy = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0);
+      try {
+        let blocks = batch.map((entry) => entry.block);
+        for (;;) {
+          const { bytesWritten } = await this.#handle.writev(blocks, this.written);
+          this.written += bytesWritten;
+          blocks = rest(blocks, bytesWritten);
+          if (blocks.length === 0) break;
+        }
+      } catch (error) {
+        this.#error = error as Error;
+        for (const entry of [...batch, ...this.#queue.splice(0)]) entry.failed(this.#error);
+        break;
+      }
+      for (const entry of batch) entry.done();
+      this.#onWritten(this.written);
+    }
+    this.#busy = false;
+  }
+}
+
+/** What `writev` left of `blocks` after writing `count` bytes (a partial write). */
+function rest(blocks: Buffer[], count: number): Buffer[] {
+  let skip = count;
+  const left: Buffer[] = [];
+  for (const block of blocks) {
+    if (skip >= block.length) skip -= block.length;
+    else {
+      left.push(skip === 0 ? block : block.subarray(skip));
+      skip = 0;
+    }
+  }
+  return left;
+}
+
+/**
  * Counts a download's bytes as they arrive and has them hashed: on this
  * thread when the download is small or of unknown size, else by a worker
  * reading the file behind its writer.
@@ -127,15 +196,14 @@ export interface DownloadProgress {
 export class DownloadDigest {
   bytes = 0;
   readonly #path: string;
-  readonly #file: WriteStream;
   readonly #total: number | null;
   readonly #onProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly #inline: Hash | null;
   readonly #trailing: TrailingFileHash | null;
+  #written = 0;
 
-  constructor(path: string, file: WriteStream, total: number | null, onProgress: ((progress: DownloadProgress) => void) | undefined) {
+  constructor(path: string, total: number | null, onProgress: ((progress: DownloadProgress) => void) | undefined) {
     this.#path = path;
-    this.#file = file;
     this.#total = total;
     this.#onProgress = onProgress;
     const large = total !== null && total >= TRAILING_HASH_FROM;
@@ -145,12 +213,16 @@ export class DownloadDigest {
 
   /** Called with each block received, before it is written. */
   received(block: Buffer): void {
-    const before = this.bytes;
     this.bytes += block.length;
-    if (this.#inline !== null) this.#inline.update(block);
-    else this.#trailing?.written(this.#file.bytesWritten);
-    if (Math.floor(before / WRITEBACK_EVERY) !== Math.floor(this.bytes / WRITEBACK_EVERY)) startWriteback(this.#path);
+    this.#inline?.update(block);
     this.#onProgress?.({ bytesReceived: this.bytes, totalBytes: this.#total });
+  }
+
+  /** The file's first `written` bytes are written: the worker may hash them, the disk may start on them. */
+  written(written: number): void {
+    this.#trailing?.written(written);
+    if (Math.floor(this.#written / WRITEBACK_EVERY) !== Math.floor(written / WRITEBACK_EVERY)) startWriteback(this.#path);
+    this.#written = written;
   }
 
   /** Standard base64 SHA-256 of every byte received; call once the file is written and closed. */
