@@ -12,6 +12,10 @@
  * A bare Node.js HTTP transfer of the same file between two processes (no
  * signature, hash or storage: the receiver drops the bytes, the sender reads
  * the file) shows what the loopback and the runtime allow on this machine.
+ * The bare download writes the file, without a flush; it is also measured
+ * with the flush before close that the client SDK does (`bare HTTP download
+ * + fsync`), printed beside the target's ratio, which stays against the
+ * plain bare download.
  *
  * `--cpu-prof DIR` starts the server with `--cpu-prof` (profiles written into
  * DIR when it stops); `--only upload|download` skips the other direction.
@@ -114,7 +118,7 @@ http.createServer((req, res) => {
   fs.createReadStream(file, { highWaterMark: 1 << 20 }).pipe(res);
 }).listen(0, '127.0.0.1', function () { console.log('PORT ' + this.address().port); });`;
 
-async function bareHttp(file: string, target: string): Promise<{ upload: Transfer; download: Transfer }> {
+async function bareHttp(file: string, target: string): Promise<{ upload: Transfer; download: Transfer; downloadFlushed: Transfer }> {
   const child = spawn(process.execPath, ['-e', BARE_SERVER, file], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve) => {
@@ -146,15 +150,19 @@ async function bareHttp(file: string, target: string): Promise<{ upload: Transfe
       req.on('error', reject);
       createReadStream(file, { highWaterMark: MIB }).pipe(req);
     }));
-    const download = await timed(() => new Promise<void>((resolve, reject) => {
+    const get = (flush: boolean) => () => new Promise<void>((resolve, reject) => {
       request({ host: '127.0.0.1', port, method: 'GET' }, (res) => {
-        pipeline(res, createWriteStream(target, { highWaterMark: MIB })).then(resolve, reject);
+        pipeline(res, createWriteStream(target, { highWaterMark: MIB, flush })).then(resolve, reject);
       })
         .on('error', reject)
         .end();
-    }));
+    });
+    const download = await timed(get(false));
     rmSync(target);
-    return { upload, download };
+    settle();
+    const downloadFlushed = await timed(get(true));
+    rmSync(target);
+    return { upload, download, downloadFlushed };
   } finally {
     child.kill();
   }
@@ -196,6 +204,7 @@ try {
 
   const bareUpload: Transfer[] = [];
   const bareDownload: Transfer[] = [];
+  const bareDownloadFlushed: Transfer[] = [];
   const cp: number[] = [];
   const cpSync: number[] = [];
   const upload: Transfer[] = [];
@@ -216,6 +225,7 @@ try {
     const bare = await bareHttp(source, copy);
     bareUpload.push(bare.upload);
     bareDownload.push(bare.download);
+    bareDownloadFlushed.push(bare.downloadFlushed);
     settle();
 
     if (only !== 'download') {
@@ -257,6 +267,7 @@ try {
     ['cp + fsync', rate(best(cpSync)), ''],
     ...row('bare HTTP upload', bareUpload),
     ...row('bare HTTP download', bareDownload),
+    ...row('  … + fsync', bareDownloadFlushed),
     ...row('upload (client SDK)', upload),
     ...row('  … file_hash given', uploadKnownHash),
     ...row('download (client SDK)', download),
@@ -267,6 +278,7 @@ try {
   console.log(`  upload / bare HTTP               ${ratio(upload, bareUpload)}   (target ≥ 0.80)`);
   console.log(`  upload, hash given / bare HTTP   ${ratio(uploadKnownHash, bareUpload)}`);
   console.log(`  download / bare HTTP             ${ratio(download, bareDownload)}   (target ≥ 0.90)`);
+  console.log(`  download / bare HTTP + fsync     ${ratio(download, bareDownloadFlushed)}`);
   console.log(`  server peak RSS growth   upload ${uploadRss.toFixed(1)} MiB, download ${downloadRss.toFixed(1)} MiB   (target ≤ 64)`);
 } finally {
   await server.stop();
