@@ -64,6 +64,35 @@ describe('backups domain (file store, manual clock)', () => {
     return receiveChunk(b, who, ...chunk(data, start, end, uploadId));
   }
 
+  it('hashes a large upload on the worker behind the file writer: completion does not read the upload back', async () => {
+    const who = await uploader();
+    const data = randomBytes(20_000_000);
+    const blocks = (start: number, end: number) => {
+      const bytes = data.subarray(start, end + 1);
+      return Readable.from(Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => bytes.subarray(i * 65536, (i + 1) * 65536)));
+    };
+    const input = (start: number, end: number, uploadId: string | null): ChunkInput =>
+      ({ uploadId, fileHash: hashOf(data), lastModifyTs: 1_700_000_000, compression: 'zlib', totalSize: data.length, start, end });
+    const readUpload = b.blobs.readUpload.bind(b.blobs);
+    let readBack = 0;
+    b.blobs.readUpload = async (...args) => {
+      readBack += 1;
+      return readUpload(...args);
+    };
+    try {
+      const first = await receiveChunk(b, who, input(0, 9_999_999, null), blocks(0, 9_999_999));
+      expect(first.status).toBe('partial');
+      expect(b.hashes.get(first.uploadId)?.hash).toBeNull();
+      const last = await receiveChunk(b, who, input(10_000_000, data.length - 1, first.uploadId), blocks(10_000_000, data.length - 1));
+      expect(last.status).toBe('complete');
+      expect(readBack).toBe(0);
+      expect(b.hashes.has(first.uploadId)).toBe(false);
+      expect(b.trailing?.alive).toBe(false);
+    } finally {
+      b.blobs.readUpload = readUpload;
+    }
+  });
+
   it('expires an open upload 24 hours after its last chunk, and removes its data', async () => {
     t.clock.set(START_MS);
     const who = await uploader();
