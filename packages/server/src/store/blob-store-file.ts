@@ -65,9 +65,10 @@ export class FileBlobStore implements BlobStore {
     const flags = offset === 0 ? 'w' : 'r+';
     try {
       const file = createWriteStream(upload, { flags, start: offset, mode: 0o600, highWaterMark: IO_BLOCK_SIZE });
-      // Beside the pipe, not a stage of it: what the file holds so far, each time a block arrives.
+      const piped = pipeline(data, file);
+      // Beside the pipe (attached after it), not a stage of it: what the file holds so far, each time a block arrives.
       if (written !== undefined) data.on('data', () => written(offset + file.bytesWritten));
-      await pipeline(data, file);
+      await piped;
     } catch (error) {
       if (isMissing(error)) throw new UploadGoneError(tempRef);
       throw error;
