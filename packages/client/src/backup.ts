@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import {
   BackupErrorCode,
@@ -10,7 +10,7 @@ import {
 import { BACKUP_TIMEOUT_MS, buffered, clockOf, exchangeStreamed, jsonField, serverTimeOf, signedHead, type StreamedRequest } from './backup-exchange.ts';
 import { BackupFileError, uploadError } from './backup-errors.ts';
 import { ServerUnreachableError } from './errors.ts';
-import { blockPool, fileRangeBody, hashFile } from './upload-body.ts';
+import { blockPool, bufferRangeBody, fileRangeBody, hashFile, type RequestBody } from './upload-body.ts';
 import { parseResponse, type PremiumResponse } from './premium-response.ts';
 import type { PremiumConnection, SignedParams } from './signed-request.ts';
 
@@ -63,15 +63,18 @@ export interface UploadBackupResult {
   chunkCount: number;
 }
 
-/** The request of one chunk: text fields in the rotki app's order, then the file part streamed from disk. */
+/** The file part of a chunk's body, between the text fields (`head`) and the closing boundary (`tail`). */
+type ChunkBody = (head: Buffer, tail: Buffer, start: number, end: number, pool: Buffer[], onBytes: (bytes: number) => void) => RequestBody;
+
+/** The request of one chunk: text fields in the rotki app's order, then the file part streamed from disk or memory. */
 function chunkRequest(
   connection: PremiumConnection,
   nonce: number,
   params: SignedParams,
-  source: string,
   start: number,
   end: number,
   total: number,
+  body: ChunkBody,
   pool: Buffer[],
   onBytes: (bytes: number) => void,
 ): StreamedRequest {
@@ -85,11 +88,37 @@ function chunkRequest(
     method: built.method,
     url: built.url,
     headers: { ...built.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
-    body: fileRangeBody(pool, head, source, start, end, tail, onBytes, () => new BackupFileError(`${source} changed while it was being uploaded`)),
+    body: body(head, tail, start, end, pool, onBytes),
   };
 }
+
+/** Size, SHA-256 and chunk bodies of a source: a file (read for each chunk) or bytes in memory. */
+async function sourceOf(source: string | Buffer, options: UploadBackupOptions): Promise<{ totalBytes: number; fileHash: string; body: ChunkBody }> {
+  if (typeof source !== 'string') {
+    if (source.length === 0) throw new BackupFileError('The backup is empty');
+    return {
+      totalBytes: source.length,
+      fileHash: options.fileHash ?? createHash('sha256').update(source).digest('base64'),
+      body: (head, tail, start, end, _pool, onBytes) => bufferRangeBody(head, source.subarray(start, end + 1), tail, onBytes),
+    };
+  }
+  let totalBytes: number;
+  try {
+    totalBytes = (await stat(source)).size;
+  } catch (error) {
+    throw new BackupFileError(`Cannot read the backup file ${source}: ${(error as Error).message}`, { cause: error });
+  }
+  if (totalBytes === 0) throw new BackupFileError(`The backup file ${source} is empty`);
+  const changed = () => new BackupFileError(`${source} changed while it was being uploaded`);
+  return {
+    totalBytes,
+    fileHash: options.fileHash ?? (await hashFile(source, options.signal)),
+    body: (head, tail, start, end, pool, onBytes) => fileRangeBody(pool, head, source, start, end, tail, onBytes, changed),
+  };
+}
+
 /**
- * Uploads a backup file (the encrypted blob) in 10,000,000-byte chunks, as
+ * Uploads a backup (the encrypted blob, a file or bytes in memory) in 10,000,000-byte chunks, as
  * the rotki app does: each chunk signed afresh, retried once with a new
  * signature when the server does not accept it, never retried on 413.
  * Resolves when the server has switched the account's backup to this file.
@@ -103,25 +132,20 @@ function chunkRequest(
  */
 export async function uploadBackup(
   connection: PremiumConnection,
-  source: string,
+  source: string | Buffer,
   options: UploadBackupOptions,
 ): Promise<UploadBackupResult> {
   const chunkSize = options.chunkSize ?? UPLOAD_CHUNK_SIZE;
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new TypeError('chunkSize must be a whole number of bytes above 0');
   if (!Number.isSafeInteger(options.lastModifyTs) || options.lastModifyTs < 0) throw new TypeError('lastModifyTs must be Unix seconds');
-  let totalBytes: number;
-  try {
-    totalBytes = (await stat(source)).size;
-  } catch (error) {
-    throw new BackupFileError(`Cannot read the backup file ${source}: ${(error as Error).message}`, { cause: error });
-  }
-  if (totalBytes === 0) throw new BackupFileError(`The backup file ${source} is empty`);
-  const fileHash = options.fileHash ?? (await hashFile(source, options.signal));
+  const { totalBytes, fileHash, body } = await sourceOf(source, options);
   const chunkCount = Math.ceil(totalBytes / chunkSize);
   const clock = clockOf(connection);
   const timeoutMs = options.timeoutMs ?? BACKUP_TIMEOUT_MS;
   let uploadId: string | null = null;
-  let pool = blockPool();
+  // A file is read into these; a failed request may still hold them, so a retry takes new ones.
+  const freshPool = () => (typeof source === 'string' ? blockPool() : []);
+  let pool = freshPool();
 
   for (let index = 0; index < chunkCount; index += 1) {
     const start = index * chunkSize;
@@ -141,13 +165,13 @@ export async function uploadBackup(
     let response: PremiumResponse | null = null;
     let unreachable: ServerUnreachableError | null = null;
     for (let attempt = 1; attempt <= 2; attempt += 1) {
-      const request = chunkRequest(connection, clock.nextNonce(), params, source, start, end, totalBytes, pool, progress);
+      const request = chunkRequest(connection, clock.nextNonce(), params, start, end, totalBytes, body, pool, progress);
       try {
         response = await buffered(await exchangeStreamed(request, timeoutMs, options.signal), request.url);
         unreachable = null;
       } catch (error) {
         // The socket may not be done with the buffers of a request it dropped.
-        pool = blockPool();
+        pool = freshPool();
         if (error instanceof ServerUnreachableError) {
           unreachable = error;
           continue;
@@ -155,7 +179,7 @@ export async function uploadBackup(
         throw error;
       }
       if (response.status === (last ? 200 : 206)) break;
-      pool = blockPool();
+      pool = freshPool();
       // 413 and a refused hash are final; anything else is sent once more with a fresh signature (PROTOCOL.md §5.2).
       const code = jsonField(response.body, 'code');
       if (response.status === 413 || code === BackupErrorCode.HashMismatch || code === BackupErrorCode.BaseMismatch) break;

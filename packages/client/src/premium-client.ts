@@ -221,8 +221,8 @@ export class PremiumClient {
     return { identifier, newlyRegistered: outcome === 'registered' };
   }
 
-  /** Uploads a backup file in chunks; see `uploadBackup` in `backup.ts`. */
-  uploadBackup(source: string, options: UploadBackupOptions): Promise<UploadBackupResult> {
+  /** Uploads a backup (a file, or bytes in memory) in chunks; see `uploadBackup` in `backup.ts`. */
+  uploadBackup(source: string | Buffer, options: UploadBackupOptions): Promise<UploadBackupResult> {
     return uploadBackup(this.#connection, source, options);
   }
 

@@ -36,6 +36,38 @@ function write(outgoing: ClientRequest, chunk: Buffer, closed: Promise<never>): 
   return written;
 }
 
+/** A promise that rejects when `outgoing` closes (its rejection is handled until someone awaits it). */
+function closing(outgoing: ClientRequest): Promise<never> {
+  const closed = once(outgoing, 'close').then(() => Promise.reject(new Error('the request was closed before its body was sent')));
+  closed.catch(() => undefined);
+  return closed;
+}
+
+/**
+ * `head`, `data` (bytes already in memory), then `tail`: `data` is written in
+ * 1 MiB views of it (no copy), at most `POOL_BLOCKS` of them on their way to
+ * the socket at a time.
+ */
+export function bufferRangeBody(head: Buffer, data: Buffer, tail: Buffer, onBytes: (bytes: number) => void): RequestBody {
+  return {
+    length: head.length + data.length + tail.length,
+    async send(outgoing) {
+      if (outgoing.destroyed) throw new Error('the request was closed');
+      const closed = closing(outgoing);
+      const pending: Promise<void>[] = [write(outgoing, head, closed)];
+      for (let sent = 0; sent < data.length; ) {
+        if (pending.length >= POOL_BLOCKS) await pending.shift();
+        const end = Math.min(sent + BLOCK, data.length);
+        pending.push(write(outgoing, data.subarray(sent, end), closed));
+        sent = end;
+        onBytes(sent);
+      }
+      await Promise.all(pending);
+      await write(outgoing, tail, closed);
+    },
+  };
+}
+
 /**
  * `head`, bytes [start, end] of the file `source`, then `tail`, written with
  * the buffers of `pool` in turn: a buffer is read into again only once the
@@ -56,8 +88,7 @@ export function fileRangeBody(
     length: head.length + length + tail.length,
     async send(outgoing) {
       if (outgoing.destroyed) throw new Error('the request was closed');
-      const closed = once(outgoing, 'close').then(() => Promise.reject(new Error('the request was closed before its body was sent')));
-      closed.catch(() => undefined);
+      const closed = closing(outgoing);
       const handle = await open(source, 'r');
       try {
         const pending: (Promise<void> | undefined)[] = pool.map(() => undefined);

@@ -110,6 +110,20 @@ describe('backup upload and download (client SDK)', () => {
     expect(readFileSync(destination).equals(data)).toBe(true);
   });
 
+  it('uploads bytes held in memory (no file), in chunks, with progress; an empty buffer is refused before any request', async () => {
+    const client = await clientFor('Basic');
+    const data = randomBytes(2_500_000 + 17);
+    const progress: number[] = [];
+    const result = await client.uploadBackup(data, { lastModifyTs: 1_700_000_002, chunkSize: 1_000_000, onProgress: (p) => progress.push(p.bytesSent) });
+    expect(result).toEqual({ fileHash: sha256(data), totalBytes: data.length, chunkCount: 3 });
+    expect(progress.at(-1)).toBe(data.length);
+    expect((await client.metadata()).data_hash).toBe(sha256(data));
+    const destination = join(scratch, 'from-memory.bin');
+    await client.downloadBackup(destination);
+    expect(readFileSync(destination).equals(data)).toBe(true);
+    expect(await rejection(client.uploadBackup(Buffer.alloc(0), { lastModifyTs: 1 }))).toBeInstanceOf(BackupFileError);
+  });
+
   it('signs each chunk afresh: a refused nonce (clock 10 minutes off) is corrected and the chunk sent again', async () => {
     const client = await clientFor('Basic', { clock: () => Date.now() - TEN_MINUTES });
     const data = randomBytes(30_000);

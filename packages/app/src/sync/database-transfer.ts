@@ -92,7 +92,6 @@ export async function sendBlob(context: TransferContext, blob: Buffer, mark: Wri
     onChunk: (chunk, total, bytes) =>
       context.report({ action: 'upload', phase: 'uploading', chunk, total_chunks: total, bytes, total_bytes: blob.length }),
     nowSeconds: context.nowSeconds(),
-    dir: userDir(user.dataDir, user.name),
     ...(signal === undefined ? {} : { signal }),
   });
   recordSyncBase(user.db, 'upload', hash, context.nowSeconds(), mark);

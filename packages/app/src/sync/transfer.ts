@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackupErrorCode } from '@rotki-premium/protocol';
@@ -31,27 +30,21 @@ export interface UploadBlobOptions {
   onChunk: (chunk: number, total: number, bytes: number) => void;
   /** Unix seconds now, for the conflict message ("3 minutes ago"). */
   nowSeconds: number;
-  dir?: string;
   /** The user's Cancel: stops the transfer between and within chunks. */
   signal?: AbortSignal;
 }
 
 /**
- * Sends the encrypted blob with the client's chunked upload; reports
+ * Sends the encrypted blob from memory (no scratch file: the client hashes
+ * it and sends views of it) with the client's chunked upload; reports
  * (chunk i, of n, bytes sent). Returns the number of chunks and the hash the
  * server now reports as `data_hash`. A refused base becomes `sync_conflict`
  * with the server's current backup in its details.
  */
 export async function uploadBlob(connection: Connection, blob: Buffer, options: UploadBlobOptions): Promise<{ chunks: number; hash: string }> {
-  const path = scratchFile(options.dir ?? tmpdir(), 'upload');
   try {
-    // The blob is hashed here while the thread pool writes it out, so the client does not read the file once more for `file_hash`.
-    const written = writeFile(path, blob, { mode: 0o600, flag: 'wx' });
-    const fileHash = createHash('sha256').update(blob).digest('base64');
-    await written;
-    const result = await uploadBackup(connection, path, {
+    const result = await uploadBackup(connection, blob, {
       lastModifyTs: options.lastModifyTs,
-      fileHash,
       ...(options.baseHash === undefined ? {} : { baseHash: options.baseHash }),
       onProgress: (p) => options.onChunk(p.chunk, p.chunkCount, p.bytesSent),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -69,8 +62,6 @@ export async function uploadBlob(connection: Connection, blob: Buffer, options: 
       throw new AppError('sync_in_progress', texts.uploadReplaced());
     }
     throw error;
-  } finally {
-    rmSync(path, { force: true });
   }
 }
 
