@@ -9,9 +9,10 @@ import { buildSignedRequest, orderedParams, type PremiumConnection, type SignedP
 import type { RequestBody } from './upload-body.ts';
 
 /**
- * One backup request on the wire: signed by the transport's request builder,
- * its body streamed by us, its answer read or piped by the caller. Used by
- * the upload and the download in `backup.ts`.
+ * A backup request on the wire: signed by the transport's request builder,
+ * its body streamed by us, its answer read by the caller. The upload's chunks
+ * go through `exchangeStreamed`; the download (`backup-download.ts`) reads
+ * its own socket (`raw-get.ts`) and shares the signing and the wording here.
  */
 
 /** The rotki app waits this long for each backup response (150 s). */
@@ -22,7 +23,7 @@ export interface StreamedRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body: RequestBody | null;
+  body: RequestBody;
 }
 
 export function reasonOf(error: NodeJS.ErrnoException, timeoutMs: number, timedOut: boolean): string {
@@ -38,12 +39,12 @@ export interface Exchange {
   finish(): void;
 }
 
-/** Sends the request and resolves with the response head; the caller reads or pipes the body. */
+/** Sends the request and resolves with the response head; the caller reads the body. */
 export function exchangeStreamed(request: StreamedRequest, timeoutMs: number, signal: AbortSignal | undefined): Promise<Exchange> {
   const send = request.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const shownUrl = `${request.url.origin}${request.url.pathname}`;
   const headers = { ...request.headers };
-  if (request.body !== null) headers['content-length'] = String(request.body.length);
+  headers['content-length'] = String(request.body.length);
   return new Promise((resolve, reject) => {
     let timedOut = false;
     let settled = false;
@@ -70,14 +71,10 @@ export function exchangeStreamed(request: StreamedRequest, timeoutMs: number, si
         },
       });
     });
-    if (request.body === null) {
-      outgoing.end();
-    } else {
-      request.body.send(outgoing).then(
-        () => outgoing.end(),
-        (error: unknown) => outgoing.destroy(error as Error),
-      );
-    }
+    request.body.send(outgoing).then(
+      () => outgoing.end(),
+      (error: unknown) => outgoing.destroy(error as Error),
+    );
   });
 }
 
