@@ -135,4 +135,24 @@ describe('ReplayBatcher', () => {
     expect(await lone).toBe(true);
     expect(batches).toEqual([3, 3, 1, 1]);
   });
+
+  it("commits a row asked for 'now' at once, with the rows waiting for the timer", async () => {
+    const batches: number[] = [];
+    const batcher = new ReplayBatcher(
+      async (rows) => {
+        batches.push(rows.length);
+        return rows.map(() => true);
+      },
+      { delayMs: 60_000, maxRows: 10 },
+    );
+    const waiting = batcher.accept(freshRow());
+    expect(await stateOf(waiting)).toBe('pending');
+    const urgent = batcher.accept(freshRow(), 'now');
+    expect(await Promise.all([urgent, waiting])).toEqual([true, true]);
+    expect(batches).toEqual([2]);
+    // A replay of it is still refused, by the pending set and then by the record.
+    const row = freshRow();
+    expect(await Promise.all([batcher.accept(row, 'now'), batcher.accept({ ...row }, 'now')])).toEqual([true, false]);
+    await batcher.close();
+  });
 });

@@ -1,3 +1,6 @@
+import type { ReplayCommit } from '../store/replay-batch.ts';
+
+export type { ReplayCommit };
 import type { DomainContext } from './context.ts';
 
 /**
@@ -7,6 +10,13 @@ import type { DomainContext } from './context.ts';
  * are group-committed, and this returns only once the record is committed
  * (`store/replay-batch.ts` says why no replay gets through meanwhile).
  */
-export function acceptOnce(ctx: DomainContext, apiKey: string, nonce: string, signature: string, windowMs: number): Promise<boolean> {
-  return ctx.store.replays.accept({ api_key: apiKey, nonce, signature, expires_at: ctx.clock.now() + 2 * windowMs });
+export function acceptOnce(
+  ctx: DomainContext,
+  apiKey: string,
+  nonce: string,
+  signature: string,
+  windowMs: number,
+  commit: ReplayCommit = 'batched',
+): Promise<boolean> {
+  return ctx.store.replays.accept({ api_key: apiKey, nonce, signature, expires_at: ctx.clock.now() + 2 * windowMs }, commit);
 }

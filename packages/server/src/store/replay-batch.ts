@@ -22,6 +22,15 @@ import type { ReplayNonceTable } from './schema.ts';
  * - a failed commit refuses its whole batch (a server error); nothing in it
  *   was accepted.
  */
+/**
+ * When a replay record is committed: with its batch, a few milliseconds after
+ * the batch's first row (`batched`), or at once (`now`), for requests whose
+ * wait would be felt: a backup chunk's body is read only once its signature
+ * is accepted, and a transfer of megabytes gains nothing from sharing a
+ * commit.
+ */
+export type ReplayCommit = 'batched' | 'now';
+
 export class ReplayBatcher {
   readonly #insert: (rows: readonly ReplayNonceTable[]) => Promise<boolean[]>;
   readonly #delayMs: number;
@@ -38,15 +47,19 @@ export class ReplayBatcher {
     this.#maxRows = options.maxRows;
   }
 
-  /** True when the row was recorded now; false when it was recorded (or is being recorded) already: a replay. */
-  accept(row: ReplayNonceTable): Promise<boolean> {
+  /**
+   * True when the row was recorded now; false when it was recorded (or is
+   * being recorded) already: a replay. `'now'` commits the batch at once
+   * instead of on its timer (or right after the commit under way).
+   */
+  accept(row: ReplayNonceTable, commit: ReplayCommit = 'batched'): Promise<boolean> {
     if (this.#closed) return Promise.reject(new Error('The replay records are closed'));
     const id = `${row.api_key}\n${row.nonce}\n${row.signature}`;
     if (this.#pending.has(id)) return Promise.resolve(false);
     this.#pending.add(id);
     return new Promise<boolean>((resolve, reject) => {
       this.#queue.push({ row, id, resolve, reject });
-      this.#schedule();
+      this.#schedule(commit);
     });
   }
 
@@ -66,9 +79,9 @@ export class ReplayBatcher {
     }
   }
 
-  #schedule(): void {
+  #schedule(commit: ReplayCommit): void {
     if (this.#committing !== null) return; // the batch after the one committing starts when it ends
-    if (this.#queue.length >= this.#maxRows) {
+    if (commit === 'now' || this.#queue.length >= this.#maxRows) {
       this.#commitNext();
     } else if (this.#timer === null) {
       this.#timer = setTimeout(() => this.#commitNext(), this.#delayMs);

@@ -8,7 +8,7 @@ import {
 } from '@rotki-premium/protocol';
 import { findSignerByApiKey, type Signer } from '../../domain/credentials.ts';
 import type { DomainContext } from '../../domain/context.ts';
-import { acceptOnce } from '../../domain/replay-guard.ts';
+import { acceptOnce, type ReplayCommit } from '../../domain/replay-guard.ts';
 import type { Tier } from '../../domain/tiers.ts';
 
 /** A request whose signature, nonce and subscription were accepted. */
@@ -49,6 +49,8 @@ export interface SignedRequestInput {
 
 export interface VerificationPolicy {
   nonceWindowMs: number;
+  /** When the replay record is committed (`store/replay-batch.ts`); batched unless said. */
+  replayCommit?: ReplayCommit;
 }
 
 const NONCE_PATTERN = /^\d{1,16}$/;
@@ -101,7 +103,7 @@ export async function verifySignedRequest(
     );
   }
 
-  if (input.requireNonce && !(await acceptOnce(ctx, signer.apiKey, input.nonce ?? '', input.apiSign, policy.nonceWindowMs))) {
+  if (input.requireNonce && !(await acceptOnce(ctx, signer.apiKey, input.nonce ?? '', input.apiSign, policy.nonceWindowMs, policy.replayCommit))) {
     throw new AuthFailure(AuthErrorCode.Replayed, messages.replayed());
   }
 
