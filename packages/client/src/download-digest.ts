@@ -97,19 +97,26 @@ export class TrailingFileHash {
 /** Downloads at least this large are hashed by a `TrailingFileHash` (a worker costs a few milliseconds to start). */
 export const TRAILING_HASH_FROM = 8 * 1024 * 1024;
 
-/** A download asks the disk to start writing every this many bytes, so the final flush is short. */
-const WRITEBACK_EVERY = 32 * 1024 * 1024;
+/**
+ * A download has the disk write what it has every this many bytes, unless
+ * the previous flush is still running (a slow disk is not queued more), so
+ * the flush before the rename has little left: 8 MiB left it 3-8 ms on a
+ * 256 MiB download, 32 MiB 13-19 ms (docs/benchmarks.md).
+ */
+const WRITEBACK_EVERY = 8 * 1024 * 1024;
 
-/** Starts writing a file's dirty pages to disk without waiting; the flush before the rename then has little left. */
-function startWriteback(path: string): void {
-  void (async () => {
+/** Writes a file's dirty pages to disk; never rejects (it only shortens the final flush, which reports any problem). */
+async function writeback(path: string): Promise<void> {
+  try {
     const handle = await open(path, 'r');
     try {
       await handle.datasync();
     } finally {
       await handle.close();
     }
-  })().catch(() => undefined);
+  } catch {
+    // The flush before the rename fails the download if the disk does.
+  }
 }
 
 export interface DownloadProgress {
@@ -200,7 +207,9 @@ export class DownloadDigest {
   readonly #onProgress: ((progress: DownloadProgress) => void) | undefined;
   readonly #inline: Hash | null;
   readonly #trailing: TrailingFileHash | null;
-  #written = 0;
+  /** Where the last writeback started, and that writeback while it runs. */
+  #flushedTo = 0;
+  #flushing: Promise<void> | null = null;
 
   constructor(path: string, total: number | null, onProgress: ((progress: DownloadProgress) => void) | undefined) {
     this.#path = path;
@@ -221,8 +230,11 @@ export class DownloadDigest {
   /** The file's first `written` bytes are written: the worker may hash them, the disk may start on them. */
   written(written: number): void {
     this.#trailing?.written(written);
-    if (Math.floor(this.#written / WRITEBACK_EVERY) !== Math.floor(written / WRITEBACK_EVERY)) startWriteback(this.#path);
-    this.#written = written;
+    if (this.#flushing !== null || written - this.#flushedTo < WRITEBACK_EVERY) return;
+    this.#flushedTo = written;
+    this.#flushing = writeback(this.#path).finally(() => {
+      this.#flushing = null;
+    });
   }
 
   /** Standard base64 SHA-256 of every byte received; call once the file is written and closed. */
