@@ -179,7 +179,7 @@ export function openStore(options: StoreOptions): Store {
     hotConnection.pragma('busy_timeout = 5000');
     return hotConnection;
   };
-  const hot = sqliteHotStatements(db, openHotConnection, timing.current);
+  const hot = sqliteHotStatements(db, openHotConnection, timing.current, { ownConnection: file !== ':memory:' });
   const replays = newReplayBatcher(hot, options);
   return {
     db,

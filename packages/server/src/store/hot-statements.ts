@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Pool } from 'pg';
 import { ReadBatcher } from './read-batch.ts';
+import { UnchangedRows } from './unchanged-rows.ts';
 import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './schema.ts';
 
 /**
@@ -104,6 +105,9 @@ const SIGNERS_SQL = `select c."account_id", c."api_key", c."secret_ciphertext", 
   ) s on true
   where c."api_key" = any($1::text[])`;
 
+/** Signer rows kept between changes of the database (SQLite; about 300 bytes each). */
+const SIGNER_ROWS_KEPT = 50_000;
+
 /** API keys per signer read at most (PostgreSQL). */
 const SIGNER_BATCH_KEYS = 256;
 
@@ -140,11 +144,21 @@ async function timed<T>(timer: () => QueryTimer | null, run: () => Promise<T> | 
  * open beside them: the one writer SQLite allows is never waited for with the
  * event loop blocked. A connection's own commits keep its page cache; a commit
  * on another connection empties it, which made every signer read after a
- * replay batch start cold.
+ * replay batch start cold. For the same reason its signer rows can be served
+ * again until another connection commits (`unchanged-rows.ts`): each request
+ * still asks the database whether anything changed.
  */
-export function sqliteHotStatements(db: Kysely<Database>, hot: () => SQLite.Database, timer: () => QueryTimer | null): HotStatements {
+export function sqliteHotStatements(
+  db: Kysely<Database>,
+  hot: () => SQLite.Database,
+  timer: () => QueryTimer | null,
+  options: { ownConnection: boolean },
+): HotStatements {
   // Prepared on first use: the tables may not exist when the store opens (before the migrations).
   let signer: SQLite.Statement<[string], SignerRow> | null = null;
+  let dataVersion: SQLite.Statement<[], number> | null = null;
+  // Only on a connection of its own: on the main one (an in-memory database) every write is its own commit.
+  const signers = options.ownConnection ? new UnchangedRows<SignerRow>(SIGNER_ROWS_KEPT) : null;
   let tiers: SQLite.Statement<[], TierListRow> | null = null;
   let version: SQLite.Statement<[], number | undefined> | null = null;
   let insertAll: ((rows: readonly ReplayNonceTable[]) => boolean[]) | null = null;
@@ -162,7 +176,13 @@ export function sqliteHotStatements(db: Kysely<Database>, hot: () => SQLite.Data
     signerRow: (apiKey) =>
       timed(timer, () => {
         signer ??= hot().prepare<[string], SignerRow>(signerSql(db));
-        return signer.get(apiKey);
+        if (signers === null) return signer.get(apiKey);
+        dataVersion ??= hot().prepare<[], number>('pragma data_version').pluck();
+        const kept = signers.get(apiKey, dataVersion.get() as number);
+        if (kept !== undefined) return kept;
+        const row = signer.get(apiKey);
+        if (row !== undefined) signers.set(apiKey, row);
+        return row;
       }),
     tierList: () =>
       timed(timer, () => {
