@@ -123,6 +123,8 @@ export class AppNotesPage {
   async open(): Promise<void> {
     await this.page.getByTestId('nav-notes').click();
     await this.page.getByRole('heading', { name: 'Notes', exact: true }).waitFor();
+    // The list is read after the page shows: wait for the answer.
+    await this.page.locator('[data-testid="notes-page"][aria-busy="false"]').waitFor();
   }
 
   async add(title: string, content: string): Promise<void> {
