@@ -13,7 +13,7 @@
  * The main thread's scheduler figures (on a CPU, waiting for one, switches)
  * are printed either way.
  *
- *   npx tsx bench/signed-requests/profile.ts [--route unlocks|signed] [--seconds 10] [--connections 64] [--top 30] [--strace] [--perf] [--bare]
+ *   npx tsx bench/signed-requests/profile.ts [--route unlocks|signed] [--seconds 10] [--connections 64] [--top 30] [--strace] [--perf] [--bare] [--dialect sqlite|postgres]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     perf: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'warn' },
+    dialect: { type: 'string', default: 'sqlite' },
   },
 });
 
@@ -157,10 +158,13 @@ const profileDir = mkdtempSync(join(tmpdir(), 'rotki-premium-prof-'));
 // --perf-basic-prof also starts V8's log: kept in the scratch folder, not the working directory.
 const perfArgs = ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(profileDir, 'v8.log')}`];
 const profilerArgs = values.perf ? perfArgs : ['--cpu-prof', '--cpu-prof-dir', profileDir];
-const storage = await createTestStorage('sqlite');
+const dialect = values.dialect;
+if (dialect !== 'sqlite' && dialect !== 'postgres') throw new Error('--dialect must be sqlite or postgres');
+const storage = await createTestStorage(dialect);
 const server = await startServer({
-  dialect: 'sqlite',
+  dialect,
   dataDir: storage.dataDir,
+  databaseUrl: storage.databaseUrl,
   env: { ROTKI_PREMIUM_LOG_LEVEL: values['log-level'] },
   nodeArgs: values.bare ? [] : profilerArgs,
 });
