@@ -21,8 +21,9 @@
  * DIR when it stops); `--only upload|download` skips the other direction.
  * `--baseline DIR` also measures another checkout (e.g. a worktree of main,
  * built with `npx tsx scripts/build-cli.ts` there): its server build and its
- * client SDK sources, on a server of its own, each of its transfers run just
- * before the same transfer of this checkout; the figures print side by side.
+ * client SDK sources, on a server of its own, each of its transfers run next
+ * to the same transfer of this checkout (first in odd runs, second in even
+ * ones); the figures print side by side.
  *
  *   npx tsx bench/backup/run.ts [--size-mb 512] [--repeat 1] [--blob-store file|s3] [--cpu-prof DIR] [--only upload|download] [--baseline DIR]
  */
@@ -137,15 +138,17 @@ try {
     bareDownloadFlushed.push(bare.downloadFlushed);
     settle();
 
+    // The sides take turns going first: the second of two transfers in a row ran slower whichever build it was.
+    const order = run % 2 === 0 ? sides : [...sides].reverse();
     if (only !== 'download') {
-      for (const side of sides) {
+      for (const side of order) {
         const up = await measure(side.pid, () => side.client.uploadBackup(source, { lastModifyTs: Math.floor(Date.now() / 1000) }));
         side.upload.push(up);
         side.uploadRss = Math.max(side.uploadRss, up.rssGrowthMiB);
         settle();
       }
       // The same, with the file's SHA-256 passed in (an app that hashed the blob while writing it): no pre-pass over the file.
-      for (const side of sides) {
+      for (const side of order) {
         const known = await measure(side.pid, () => side.client.uploadBackup(source, { lastModifyTs: Math.floor(Date.now() / 1000), fileHash: sourceHash }));
         side.uploadKnownHash.push(known);
         side.uploadRss = Math.max(side.uploadRss, known.rssGrowthMiB);
@@ -154,7 +157,7 @@ try {
     }
 
     if (only !== 'upload') {
-      for (const side of sides) {
+      for (const side of order) {
         let received: { sha256: string } | null = null;
         const down = await measure(side.pid, async () => {
           received = await side.client.downloadBackup(downloaded);
