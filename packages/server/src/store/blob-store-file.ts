@@ -1,8 +1,6 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   BlobMissingError,
   IO_BLOCK_SIZE,
@@ -12,6 +10,7 @@ import {
   type StoredChunks,
   type WrittenCallback,
 } from './blob-store.ts';
+import { writeStream } from './blob-store-file-writer.ts';
 
 const UPLOADS = 'uploads';
 const BLOBS = 'blobs';
@@ -62,18 +61,15 @@ export class FileBlobStore implements BlobStore {
   async writeChunk(tempRef: string, offset: number, _length: number, data: Readable, written?: WrittenCallback): Promise<string> {
     const { upload } = this.#paths(tempRef);
     // The first chunk creates the file; later ones must find it, or the upload was removed meanwhile.
-    const flags = offset === 0 ? 'w' : 'r+';
+    const opening = open(upload, offset === 0 ? 'w' : 'r+', 0o600);
     try {
-      const file = createWriteStream(upload, { flags, start: offset, mode: 0o600, highWaterMark: IO_BLOCK_SIZE });
-      const piped = pipeline(data, file);
-      // Beside the pipe (attached after it), not a stage of it: what the file holds so far, each time a block arrives.
-      if (written !== undefined) data.on('data', () => written(offset + file.bytesWritten));
-      await piped;
+      await writeStream(opening, offset, data, written);
     } catch (error) {
+      await (await opening.catch(() => null))?.close().catch(() => undefined);
       if (isMissing(error)) throw new UploadGoneError(tempRef);
       throw error;
     }
-    startWriteback(upload);
+    startWriteback(await opening);
     // One file: a copy of a chunk writes the same bytes at the same place, so parts need no name.
     return '';
   }
@@ -158,13 +154,13 @@ export class FileBlobStore implements BlobStore {
 }
 
 /**
- * Starts writing a file's dirty pages to disk without waiting for it: the
- * disk works while the next chunk arrives, and the fsync at sealing has
- * little left to do. Failures do not matter here; sealing fsyncs anyway.
+ * Starts writing a file's dirty pages to disk without waiting for it, then
+ * closes the handle: the disk works while the next chunk arrives, and the
+ * fsync at sealing has little left to do. Failures do not matter here;
+ * sealing fsyncs anyway.
  */
-export function startWriteback(path: string): void {
+export function startWriteback(handle: FileHandle): void {
   void (async () => {
-    const handle = await open(path, 'r');
     try {
       await handle.datasync();
     } finally {
