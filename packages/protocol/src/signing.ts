@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { urlencode, type PythonValue } from './urlencode.ts';
 
 /**
@@ -29,16 +29,17 @@ export function digestFamilyOf(method: SignMethod): DigestFamily {
   return HEX_DIGEST_METHODS.has(method) ? 'hex' : 'raw';
 }
 
-/** The message M of PROTOCOL.md §4.2 for an already urlencoded parameter string. */
-export function signatureMessage(method: SignMethod, encodedParams: string | Uint8Array): Buffer {
-  const digest = createHash('sha256').update(encodedParams).digest();
-  const tail = digestFamilyOf(method) === 'hex' ? Buffer.from(digest.toString('hex'), 'ascii') : digest;
-  return Buffer.concat([Buffer.from(`/api/1/${method}`, 'ascii'), tail]);
-}
-
-/** `API-SIGN` for an already encoded parameter string (raw query string or GET body). */
+/**
+ * `API-SIGN` for an already encoded parameter string (raw query string or GET
+ * body): HMAC-SHA512 over the message M of PROTOCOL.md §4.2, the signed path
+ * followed by the SHA-256 of the parameters (hex or raw, per method), fed to
+ * the HMAC in its two parts.
+ */
 export function signEncoded(secret: Uint8Array, method: SignMethod, encodedParams: string | Uint8Array): string {
-  return createHmac('sha512', secret).update(signatureMessage(method, encodedParams)).digest('base64');
+  const hmac = createHmac('sha512', secret).update(`/api/1/${method}`, 'ascii');
+  if (digestFamilyOf(method) === 'hex') hmac.update(hash('sha256', encodedParams, 'hex'), 'ascii');
+  else hmac.update(hash('sha256', encodedParams, 'buffer'));
+  return hmac.digest('base64');
 }
 
 /** `API-SIGN` over ordered parameters, as the rotki app computes it. */

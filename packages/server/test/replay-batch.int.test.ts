@@ -104,7 +104,7 @@ describe('ReplayBatcher', () => {
     const batcher = new ReplayBatcher(
       async (rows) => {
         if (fail) throw new Error('disk full');
-        return rows.map(() => true);
+        return rows.map(() => ({ inserted: true }));
       },
       { delayMs: 1, maxRows: 10 },
     );
@@ -121,7 +121,7 @@ describe('ReplayBatcher', () => {
     const batcher = new ReplayBatcher(
       async (rows) => {
         batches.push(rows.length);
-        return rows.map(() => true);
+        return rows.map(() => ({ inserted: true }));
       },
       { delayMs: 60_000, maxRows: 3 },
     );
@@ -141,7 +141,7 @@ describe('ReplayBatcher', () => {
     const batcher = new ReplayBatcher(
       async (rows) => {
         batches.push(rows.length);
-        return rows.map(() => true);
+        return rows.map(() => ({ inserted: true }));
       },
       { delayMs: 60_000, maxRows: 10 },
     );

@@ -37,8 +37,8 @@ for (const dialect of DIALECTS) {
       expect(after.map((row) => ({ ...row, expires_at: Number(row.expires_at) }))).toEqual(before);
       // The same triple is refused; the same nonce with another signature is a new record, as before.
       const [replay, other] = await store.hot.insertReplayRows([before[3]!, { ...before[3]!, signature: 'another' }]);
-      expect(replay).toBe(false);
-      expect(other).toBe(true);
+      expect(replay?.inserted).toBe(false);
+      expect(other?.inserted).toBe(true);
       // The sweep's index is back.
       const indexes =
         dialect === 'postgres'

@@ -48,7 +48,7 @@ describe('the signed path on SQLite reads a change committed anywhere at once', 
 
   it('serves the same row while only replay records are committed', async () => {
     expect(await signer()).toMatchObject({ secret_ciphertext: 'first', suspended_at: null });
-    expect(await server.hot.insertReplayRows([{ api_key: apiKey, nonce: '1', signature: 's', expires_at: Date.now() + 60_000 }])).toEqual([true]);
+    expect(await server.hot.insertReplayRows([{ api_key: apiKey, nonce: '1', signature: 's', expires_at: Date.now() + 60_000 }])).toEqual([{ inserted: true }]);
     expect(await signer()).toMatchObject({ secret_ciphertext: 'first' });
   });
 

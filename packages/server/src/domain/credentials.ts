@@ -1,5 +1,6 @@
 import { generateApiCredentials } from '@rotki-premium/protocol';
 import { lockAccount } from '../store/database.ts';
+import type { SignerRow } from '../store/hot-statements.ts';
 import { recordAudit } from './audit.ts';
 import { decryptSecret, forgetSecret } from './secret-cache.ts';
 import { notifySecurityChange } from './security-notices.ts';
@@ -136,12 +137,46 @@ export interface Signer {
   subscription: { active: boolean; periodEnd: Date; tier: Tier } | null;
   /** Every tier, in display order, as of the signer's read. */
   tiers: readonly Tier[];
+  /**
+   * True when read for this request; false when kept from an earlier read
+   * (PostgreSQL), to be judged again on the row its replay commit reads.
+   */
+  current: boolean;
+  /** The row it was built from. */
+  row: SignerRow;
 }
 
-export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Promise<Signer | null> {
-  // Read on every request, never cached: a regenerated or removed pair is refused at once on every instance.
+/** Whether two readings of a key's row say the same. */
+export function sameSignerRow(a: SignerRow, b: SignerRow): boolean {
+  return (
+    a.api_key === b.api_key &&
+    a.secret_ciphertext === b.secret_ciphertext &&
+    Number(a.account_id) === Number(b.account_id) &&
+    a.username === b.username &&
+    a.suspended_at === b.suspended_at &&
+    a.status === b.status &&
+    a.period_end === b.period_end &&
+    a.tier_id === b.tier_id &&
+    a.tiers_version === b.tiers_version
+  );
+}
+
+/**
+ * The key's owner, read for this request (never cached: a regenerated or
+ * removed pair is refused at once on every instance). With `confirmedByReplay`
+ * (the request will record a replay row, whose commit reads the row again on
+ * PostgreSQL) a row kept from an earlier read may serve instead, marked not
+ * `current`: `verifySignedRequest` judges the request on the row its commit read.
+ */
+export async function findSignerByApiKey(ctx: DomainContext, apiKey: string, options: { confirmedByReplay?: boolean } = {}): Promise<Signer | null> {
+  const kept = options.confirmedByReplay === true ? ctx.store.hot.keptSignerRow?.(apiKey) : undefined;
+  if (kept !== undefined) return signerOf(ctx, kept, false);
   const row = await ctx.store.hot.signerRow(apiKey);
-  if (row === undefined) return null;
+  return row === undefined ? null : signerOf(ctx, row, true);
+}
+
+/** The signer a row describes; `current` says whether it was read for this request. */
+export async function signerOf(ctx: DomainContext, row: SignerRow, current: boolean): Promise<Signer> {
   const accountId = Number(row.account_id);
   // The tier list held in memory serves while its version is the one this read saw.
   const tiers = await tiersAsOf(ctx, row.tiers_version);
@@ -161,5 +196,7 @@ export async function findSignerByApiKey(ctx: DomainContext, apiKey: string): Pr
     suspended: row.suspended_at !== null,
     subscription,
     tiers,
+    current,
+    row,
   };
 }

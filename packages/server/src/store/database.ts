@@ -5,7 +5,8 @@ import type { Pool, PoolConfig } from 'pg';
 import { ensurePrivateDatabaseFile, ensurePrivateDir } from './private-files.ts';
 import { ReplayBatcher } from './replay-batch.ts';
 import type { Database } from './schema.ts';
-import { postgresHotStatements, sqliteHotStatements, type HotStatements } from './hot-statements.ts';
+import { sqliteHotStatements, type HotStatements, type SignerRow } from './hot-statements.ts';
+import { postgresHotStatements } from './hot-statements-postgres.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -18,7 +19,8 @@ export interface Store {
    * through a small pool of their own, with `synchronous_commit` on as
    * everywhere else, so an accepted request's record survives a crash.
    */
-  replays: ReplayBatcher;
+  /** Replay records; on PostgreSQL each verdict carries its key's signer row as the commit read it. */
+  replays: ReplayBatcher<SignerRow | null>;
   dialect: DialectName;
   /** Where the data lives, for messages: a file path or the URL without its password. */
   location: string;
@@ -61,7 +63,7 @@ function queryTiming(): {
   };
 }
 
-function newReplayBatcher(hot: HotStatements, options: StoreOptions): ReplayBatcher {
+function newReplayBatcher(hot: HotStatements, options: StoreOptions): ReplayBatcher<SignerRow | null> {
   return new ReplayBatcher((rows) => hot.insertReplayRows(rows), {
     delayMs: options.replayBatchDelayMs ?? DEFAULT_REPLAY_BATCH_DELAY_MS,
     maxRows: REPLAY_BATCH_ROWS,

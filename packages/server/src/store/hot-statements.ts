@@ -1,7 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { Pool } from 'pg';
-import { ReadBatcher } from './read-batch.ts';
+import type { ReplayVerdict } from './replay-batch.ts';
 import { UnchangedRows } from './unchanged-rows.ts';
 import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './schema.ts';
 
@@ -25,8 +25,16 @@ export interface HotStatements {
   /**
    * Inserts replay records in one transaction (one commit, one WAL flush) and
    * says, per row, whether it was new: false where the row was there already.
+   * On PostgreSQL the same statement reads each row's signer again
+   * (`current`: its row, or null when the key is gone).
    */
-  insertReplayRows(rows: readonly ReplayNonceTable[]): Promise<boolean[]>;
+  insertReplayRows(rows: readonly ReplayNonceTable[]): Promise<ReplayVerdict<SignerRow | null>[]>;
+  /**
+   * PostgreSQL: the row last read for this key, for a request whose replay
+   * commit reads it again and is judged on that (`insertReplayRows`).
+   * Absent on SQLite, where `signerRow` serves unchanged rows itself.
+   */
+  keptSignerRow?(apiKey: string): SignerRow | undefined;
 }
 
 export interface SignerRow {
@@ -50,7 +58,7 @@ export interface TierList {
 
 export type QueryTimer = (durationMs: number, failed: boolean) => void;
 
-const TIERS_VERSION = '(select "version" from "tiers_version" where "id" = 1)';
+export const TIERS_VERSION = '(select "version" from "tiers_version" where "id" = 1)';
 
 /** SQLite: the signer query's SQL, with one parameter: the API key. */
 function signerSql(db: Kysely<Database>): string {
@@ -79,7 +87,7 @@ function signerSql(db: Kysely<Database>): string {
 }
 
 /** Every tier in display order, each row with the list's version: one statement, so one snapshot. */
-function tierListSql(db: Kysely<Database>): string {
+export function tierListSql(db: Kysely<Database>): string {
   return db
     .selectFrom('tiers')
     .selectAll()
@@ -89,38 +97,21 @@ function tierListSql(db: Kysely<Database>): string {
     .compile().sql;
 }
 
-const TIERS_VERSION_SQL = `select "version" from "tiers_version" where "id" = 1`;
-
-/**
- * PostgreSQL: the signer query for many keys at once (one parameter, an array
- * of API keys; one row per key found), each key's latest subscription
- * through a lateral subquery on the (account_id, id) index.
- */
-const SIGNERS_SQL = `select c."account_id", c."api_key", c."secret_ciphertext", a."username", a."suspended_at",
-    s."status", s."period_end", s."tier_id", ${TIERS_VERSION} as "tiers_version"
-  from "api_credentials" c
-  inner join "accounts" a on a."id" = c."account_id"
-  left join lateral (
-    select "status", "period_end", "tier_id" from "subscriptions" where "account_id" = c."account_id" order by "id" desc limit 1
-  ) s on true
-  where c."api_key" = any($1::text[])`;
+export const TIERS_VERSION_SQL = `select "version" from "tiers_version" where "id" = 1`;
 
 /** Signer rows kept between changes of the database (SQLite; about 300 bytes each). */
-const SIGNER_ROWS_KEPT = 50_000;
+export const SIGNER_ROWS_KEPT = 50_000;
 
-/** API keys per signer read at most (PostgreSQL). */
-const SIGNER_BATCH_KEYS = 256;
+export type TierListRow = TierRow & { list_version: number | null };
 
-type TierListRow = TierRow & { list_version: number | null };
-
-function toTierList(rows: TierListRow[]): TierList {
+export function toTierList(rows: TierListRow[]): TierList {
   return {
     version: rows[0]?.list_version ?? null,
     rows: rows.map(({ list_version: _version, ...tier }) => tier),
   };
 }
 
-async function timed<T>(timer: () => QueryTimer | null, run: () => Promise<T> | T): Promise<T> {
+export async function timed<T>(timer: () => QueryTimer | null, run: () => Promise<T> | T): Promise<T> {
   const observe = timer();
   if (observe === null) return run();
   const start = performance.now();
@@ -198,68 +189,8 @@ export function sqliteHotStatements(
       db.connection().execute(() =>
         timed(timer, () => {
           insertAll ??= prepareInsert();
-          return insertAll(rows);
+          return insertAll(rows).map((inserted) => ({ inserted }));
         }),
       ),
-  };
-}
-
-/**
- * PostgreSQL: named statements. The signer and tier-version reads of one
- * event-loop turn share one statement (`read-batch.ts`). The replay rows go in
- * as one multi-row insert (arrays unnested), one statement and so one commit,
- * on `replayPool`, whose connections no request's transaction uses.
- */
-export function postgresHotStatements(
-  db: Kysely<Database>,
-  pool: () => Promise<Pool>,
-  replayPool: () => Promise<Pool>,
-  timer: () => QueryTimer | null,
-): HotStatements {
-  const tierListText = tierListSql(db);
-  const insertText =
-    'insert into "replay_nonces" ("api_key", "nonce", "signature", "expires_at") ' +
-    'select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) ' +
-    'on conflict ("nonce", "api_key", "signature") do nothing returning "api_key", "nonce", "signature"';
-  const signers = new ReadBatcher<string, SignerRow>(
-    async (apiKeys) => {
-      const connections = await pool();
-      return timed(timer, async () => {
-        const result = await connections.query<SignerRow>({ name: 'rp_signers_by_api_key', text: SIGNERS_SQL, values: [apiKeys] });
-        return new Map(result.rows.map((row) => [row.api_key, row]));
-      });
-    },
-    { maxKeys: SIGNER_BATCH_KEYS },
-  );
-  const versions = new ReadBatcher<1, number>(
-    async () => {
-      const connections = await pool();
-      return timed(timer, async () => {
-        const result = await connections.query<{ version: number }>({ name: 'rp_tiers_version', text: TIERS_VERSION_SQL });
-        const row = result.rows[0];
-        return new Map(row === undefined ? [] : [[1, row.version]]);
-      });
-    },
-    { maxKeys: 1 },
-  );
-  return {
-    signerRow: (apiKey) => signers.get(apiKey),
-    tierList: async () => {
-      const connections = await pool();
-      return timed(timer, async () => toTierList((await connections.query<TierListRow>({ name: 'rp_tier_list', text: tierListText })).rows));
-    },
-    tiersVersion: async () => (await versions.get(1)) ?? null,
-    insertReplayRows: async (rows) => {
-      const connections = await replayPool();
-      return timed(timer, async () => {
-        const result = await connections.query<Pick<ReplayNonceTable, 'api_key' | 'nonce' | 'signature'>>({
-          name: 'rp_insert_replay_rows',
-          text: insertText,
-          values: [rows.map((r) => r.api_key), rows.map((r) => r.nonce), rows.map((r) => r.signature), rows.map((r) => r.expires_at)],
-        });
-        const inserted = new Set(result.rows.map((r) => `${r.api_key}\n${r.nonce}\n${r.signature}`));
-        return rows.map((r) => inserted.has(`${r.api_key}\n${r.nonce}\n${r.signature}`));
-      });
-    },
   };
 }

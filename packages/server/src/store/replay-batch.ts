@@ -31,17 +31,27 @@ import type { ReplayNonceTable } from './schema.ts';
  */
 export type ReplayCommit = 'batched' | 'now';
 
-export class ReplayBatcher {
-  readonly #insert: (rows: readonly ReplayNonceTable[]) => Promise<boolean[]>;
+/**
+ * What a commit says of one row: whether it was new, and, where the store
+ * reads it in the same statement (PostgreSQL), what it read about the row's
+ * key (`current`): what the request is then judged on.
+ */
+export interface ReplayVerdict<C> {
+  inserted: boolean;
+  current?: C;
+}
+
+export class ReplayBatcher<C = never> {
+  readonly #insert: (rows: readonly ReplayNonceTable[]) => Promise<ReplayVerdict<C>[]>;
   readonly #delayMs: number;
   readonly #maxRows: number;
   readonly #pending = new Set<string>();
-  #queue: Waiting[] = [];
+  #queue: Waiting<C>[] = [];
   #timer: NodeJS.Timeout | null = null;
   #committing: Promise<void> | null = null;
   #closed = false;
 
-  constructor(insert: (rows: readonly ReplayNonceTable[]) => Promise<boolean[]>, options: { delayMs: number; maxRows: number }) {
+  constructor(insert: (rows: readonly ReplayNonceTable[]) => Promise<ReplayVerdict<C>[]>, options: { delayMs: number; maxRows: number }) {
     this.#insert = insert;
     this.#delayMs = options.delayMs;
     this.#maxRows = options.maxRows;
@@ -52,12 +62,17 @@ export class ReplayBatcher {
    * being recorded) already: a replay. `'now'` commits the batch at once
    * instead of on its timer (or right after the commit under way).
    */
-  accept(row: ReplayNonceTable, commit: ReplayCommit = 'batched'): Promise<boolean> {
+  async accept(row: ReplayNonceTable, commit: ReplayCommit = 'batched'): Promise<boolean> {
+    return (await this.decide(row, commit)).inserted;
+  }
+
+  /** As `accept`, with what the commit read about the row's key (nothing for a replay refused on sight). */
+  decide(row: ReplayNonceTable, commit: ReplayCommit = 'batched'): Promise<ReplayVerdict<C>> {
     if (this.#closed) return Promise.reject(new Error('The replay records are closed'));
     const id = `${row.api_key}\n${row.nonce}\n${row.signature}`;
-    if (this.#pending.has(id)) return Promise.resolve(false);
+    if (this.#pending.has(id)) return Promise.resolve({ inserted: false });
     this.#pending.add(id);
-    return new Promise<boolean>((resolve, reject) => {
+    return new Promise<ReplayVerdict<C>>((resolve, reject) => {
       this.#queue.push({ row, id, resolve, reject });
       this.#schedule(commit);
     });
@@ -100,10 +115,10 @@ export class ReplayBatcher {
     });
   }
 
-  async #commit(batch: Waiting[]): Promise<void> {
+  async #commit(batch: Waiting<C>[]): Promise<void> {
     try {
-      const inserted = await this.#insert(batch.map((w) => w.row));
-      batch.forEach((w, i) => w.resolve(inserted[i] === true));
+      const verdicts = await this.#insert(batch.map((w) => w.row));
+      batch.forEach((w, i) => w.resolve(verdicts[i] ?? { inserted: false }));
     } catch (error) {
       for (const w of batch) w.reject(error);
     } finally {
@@ -113,9 +128,9 @@ export class ReplayBatcher {
   }
 }
 
-interface Waiting {
+interface Waiting<C> {
   row: ReplayNonceTable;
   id: string;
-  resolve: (inserted: boolean) => void;
+  resolve: (verdict: ReplayVerdict<C>) => void;
   reject: (error: unknown) => void;
 }

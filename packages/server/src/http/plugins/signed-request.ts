@@ -210,7 +210,8 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
       return null;
     }
     try {
-      request.signer = await lookUpSigner(ctx, apiKey);
+      // A request with a nonce records a replay row, whose commit reads the key's row again.
+      request.signer = await lookUpSigner(ctx, apiKey, { confirmedByReplay: endpoint.signMethod !== 'watchers' });
       return request.signer;
     } catch (error) {
       if (!(error instanceof AuthFailure)) throw error;
@@ -256,6 +257,8 @@ async function signedRequestPlugin(app: FastifyInstance, options: SignedRequestO
       return subscriber;
     } catch (error) {
       if (error instanceof AuthFailure) {
+        // A key kept from an earlier read may be gone since: not counted as a known key.
+        if (error.code === AuthErrorCode.UnknownApiKey) request.signer = undefined;
         await refuse(request, reply, endpoint, error);
         return null;
       }
