@@ -1,6 +1,5 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import type { Pool } from 'pg';
 import type { ReplayVerdict } from './replay-batch.ts';
 import { UnchangedRows } from './unchanged-rows.ts';
 import type { Database, ReplayNonceTable, SubscriptionStatus, TierRow } from './schema.ts';
