@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initMigration } from './migrations/001-init.ts';
 import { backupsMigration } from './migrations/002-backups.ts';
@@ -54,8 +54,36 @@ function migrator(store: Store): Migrator {
   return new Migrator({ db: store.db, provider: provider(store), allowUnorderedMigrations: true });
 }
 
-/** Brings the schema up to date and seeds the default tiers into an empty tier table. */
+/**
+ * The names of the migrations the database has applied, in one query; null
+ * when it has no migration table yet (a new database) or the table cannot be
+ * read, which the migrator then reports in its own words.
+ */
+async function appliedMigrationNames(store: Store): Promise<Set<string> | null> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(store.db);
+    return new Set(rows.map((row) => row.name));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Brings the schema up to date and seeds the default tiers into an empty tier
+ * table. A database that has applied exactly this build's migrations is left
+ * as it is after one read: the migrator's own check first introspects every
+ * table (tens of statements on SQLite), which each start and admin command
+ * would pay for nothing. Any other state (a new database, a migration to
+ * apply, one this build does not know) goes through the migrator, with its
+ * lock and its errors.
+ */
 export async function migrateToLatest(store: Store): Promise<string[]> {
+  const known = Object.keys(await provider(store).getMigrations());
+  const applied = await appliedMigrationNames(store);
+  if (applied !== null && applied.size === known.length && known.every((name) => applied.has(name))) {
+    await seedDefaultTiers(store.db);
+    return [];
+  }
   const { error, results } = await migrator(store).migrateToLatest();
   if (error !== undefined) {
     const cause = error instanceof Error ? error.message : String(error);
