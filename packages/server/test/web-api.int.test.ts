@@ -46,6 +46,7 @@ async function startWebApp(overrides: ConfigInput = {}, options: { built?: boole
     mkdirSync(join(webDir, 'assets'), { recursive: true });
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>rotki premium</title><script type="module" src="/assets/app-1a2b.js"></script>');
     writeFileSync(join(webDir, 'assets', 'app-1a2b.js'), 'console.log(1);');
+    writeFileSync(join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   }
   const config = buildConfig({ dataDir: join(dir, 'data'), webDir, sessionTtlSeconds: 3600, ...overrides });
   const app = await buildApp({ ctx: tc.ctx, config, logger: createLogger('silent') });
@@ -526,10 +527,24 @@ describe('website and security headers', () => {
     }
   });
 
-  it('caches hashed assets for a year and answers 404 elsewhere', async () => {
+  it('caches hashed assets for a year, revalidates the files beside index.html, and answers 404 elsewhere', async () => {
     const asset = await web.app.inject({ method: 'GET', url: '/assets/app-1a2b.js' });
     expect(asset.statusCode).toBe(200);
+    expect(asset.body).toBe('console.log(1);');
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const assetHead = await web.app.inject({ method: 'HEAD', url: '/assets/app-1a2b.js' });
+    expect({ status: assetHead.statusCode, body: assetHead.body }).toEqual({ status: 200, body: '' });
+    for (const url of ['/favicon.svg', '/index.html']) {
+      const file = await web.app.inject({ method: 'GET', url });
+      expect({ url, status: file.statusCode, cache: file.headers['cache-control'] }).toEqual({ url, status: 200, cache: 'no-cache' });
+    }
+    // An unknown name under assets/, or one that climbs out of it, is the site's own 404 page: never a file from elsewhere.
+    for (const url of ['/assets/gone-9z9z.js', '/assets/..%2findex.html', '/assets/..%2f..%2fweb%2findex.html']) {
+      const response = await web.app.inject({ method: 'GET', url });
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 404 });
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.headers['cache-control']).toBe('no-cache');
+    }
     const missing = await web.app.inject({ method: 'GET', url: '/home/elsewhere' });
     expect(missing.statusCode).toBe(404);
     const unknownApi = await web.app.inject({ method: 'GET', url: '/webapi/nothing/' });

@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_PAGES } from '@rotki-premium/protocol/admin-api';
+import { PAGE, registerBuiltSite } from './built-site.ts';
 
 export interface AdminSiteOptions {
   /** The built console (packages/admin/dist). */
   adminDir: string;
 }
-
-/** Pages, not API: left out of the API document. */
-const PAGE = { hide: true };
 
 const NOT_BUILT = 'The operator console is not built. Run "npm run build" in the repository and restart the server.';
 
@@ -45,18 +42,8 @@ export async function adminSiteRoutes(app: FastifyInstance, options: AdminSiteOp
     for (const page of pages) app.get(page, { schema: PAGE }, async (_request, reply) => reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
     return;
   }
-  await app.register(fastifyStatic, {
-    root: options.adminDir,
-    prefix: '/admin/',
-    wildcard: false,
-    index: false,
-    cacheControl: false,
-    setHeaders(reply, path) {
-      const hashed = path.includes(join(options.adminDir, 'assets'));
-      reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+  await registerBuiltSite(app, { dir: options.adminDir, prefix: '/admin/' });
   for (const page of pages) {
-    app.get(page, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    app.get(page, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html', options.adminDir));
   }
 }

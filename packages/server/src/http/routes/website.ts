@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { BILLING_SITE_PATHS } from '@rotki-premium/protocol/billing-api';
 import { SITE_PATHS } from '@rotki-premium/protocol/web-api';
+import { PAGE, registerBuiltSite } from './built-site.ts';
 
 export interface WebsiteOptions {
   /** The built website (packages/web/dist). */
@@ -17,9 +17,6 @@ const API_PREFIXES = ['/api/', '/nest/', '/webapi', '/admin', '/health', '/metri
 function isApiPath(path: string): boolean {
   return API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
 }
-
-/** Pages, not API: left out of the API document. */
-const PAGE = { hide: true };
 
 const NOT_BUILT =
   'The rotki premium website is not built. Run "npm run build" in the repository and restart the server.';
@@ -41,21 +38,10 @@ export async function websiteRoutes(app: FastifyInstance, options: WebsiteOption
     return;
   }
 
-  await app.register(fastifyStatic, {
-    root: options.webDir,
-    prefix: '/',
-    // One route per built file, found at start: no file-system lookups for unknown paths.
-    wildcard: false,
-    index: false,
-    cacheControl: false,
-    setHeaders(reply, path) {
-      const hashed = path.includes(`${join(options.webDir, 'assets')}`);
-      reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+  await registerBuiltSite(app, { dir: options.webDir, prefix: '/' });
 
   for (const path of pagePaths) {
-    app.get(path, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+    app.get(path, { schema: PAGE }, async (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html', options.webDir));
   }
 
   // Addresses no route knows: the site's own "Page not found" page, or a redirect without the trailing slash.
