@@ -10,7 +10,7 @@ import { openPaymentProviders, type PaymentProviders } from '../domain/payments/
 import { openBlobStore } from '../store/blob-store.ts';
 import { ServerMetrics } from './metrics/server-metrics.ts';
 import cleanInput from './plugins/clean-input.ts';
-import { docsRoutes, registerApiDocument } from './openapi/api-docs.ts';
+import { docsRoutes, PASS_THROUGH_SCHEMAS, recordRoutes } from './openapi/api-docs.ts';
 import errorHandler from './plugins/error-handler.ts';
 import rawBody from './plugins/raw-body.ts';
 import { RequestLogLines } from './plugins/request-log.ts';
@@ -82,6 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: false },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    schemaController: PASS_THROUGH_SCHEMAS,
   });
   // Fastify applies its timeouts to a server it makes itself only.
   app.server.keepAliveTimeout = limits.keepAliveTimeoutMs;
@@ -90,8 +91,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.server.setTimeout(limits.idleTimeoutMs);
   app.server.maxConnections = limits.maxConnections;
 
-  // First: the API document is collected as the routes below are added.
-  await registerApiDocument(app);
+  // First: the API document is made from the routes below as they are added.
+  const routes = recordRoutes(app);
   const metrics = options.metrics ?? new ServerMetrics(ctx.store);
   const counters = options.counters ?? defaultCounterStore(ctx.store);
   await app.register(requestMetrics, { metrics });
@@ -141,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminSiteRoutes, { adminDir: config.adminDir });
 
   await app.register(healthRoutes, { store: ctx.store, blobs: ownBackups.blobs });
-  await app.register(docsRoutes);
+  await app.register(docsRoutes, { routes });
   if (options.metricsToken !== undefined) await app.register(metricsRoutes, { metrics, token: options.metricsToken });
   return app;
 }

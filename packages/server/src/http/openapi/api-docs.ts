@@ -1,17 +1,29 @@
 import { createHash } from 'node:crypto';
-import swagger from '@fastify/swagger';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+// For the type of `swagger()` only: the plugin is loaded when the document is first asked for.
+import type {} from '@fastify/swagger';
+import type {
+  FastifyContextConfig,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  FastifySerializerCompiler,
+  FastifyServerOptions,
+  HTTPMethods,
+  RouteOptions,
+} from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { SERVER_VERSION } from '../../version.ts';
 import { API_DESCRIPTION, SECURITY_SCHEMES, TAGS, securityOf, tagOf } from './document-text.ts';
 
 export const DOCS_PATH = '/docs';
 
-/** A route as registered, for the check that every one of them is documented. */
+/** A route as registered: what the API document is made from, and what the check that every route is documented reads. */
 export interface RegisteredRoute {
   method: string;
   url: string;
   schema: Record<string, unknown> | undefined;
+  config?: FastifyContextConfig;
 }
 
 declare module 'fastify' {
@@ -28,27 +40,58 @@ declare module 'fastify' {
  * refusal stay what clients know. Fastify's own validation step therefore
  * passes the input through, and answers are serialized as Fastify does for a
  * route without a schema (JSON.stringify): documenting a route changes no byte
- * on the wire.
+ * on the wire. Given to `Fastify()`, so that Fastify never loads its own
+ * (JSON-schema) compilers either.
  */
-export function passThroughCompilers(app: FastifyInstance): void {
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+const passThroughValidator: FastifySchemaCompiler<unknown> = () => (data) => ({ value: data });
+const plainSerializer: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
+
+export const PASS_THROUGH_SCHEMAS: NonNullable<FastifyServerOptions['schemaController']> = {
+  compilersFactory: {
+    // Fastify's types name its own compilers' factories; at run time a factory returns any compiler of this shape.
+    buildValidator: (() => passThroughValidator) as unknown as CompilersFactory['buildValidator'],
+    buildSerializer: (() => plainSerializer) as unknown as CompilersFactory['buildSerializer'],
+  },
+};
+
+/** A route as it was added (one entry for all its methods), to be added again where the document is made. */
+export interface RouteSource {
+  method: HTTPMethods | HTTPMethods[];
+  url: string;
+  schema: Record<string, unknown> | undefined;
+  config: FastifyContextConfig | undefined;
 }
 
 /**
- * OpenAPI 3.1 generated from the routes' zod schemas (`@fastify/swagger` with
- * `fastify-type-provider-zod`'s transform). Register before any route: the
- * document is collected as routes are added.
+ * Records every route as it is added, for the API document. Register before
+ * any route. The document itself (OpenAPI 3.1 from the routes' zod schemas)
+ * is made when it is first asked for (`openViewer`), not at every start:
+ * give what this returns to `docsRoutes`.
  */
-export async function registerApiDocument(app: FastifyInstance): Promise<void> {
-  passThroughCompilers(app);
+export function recordRoutes(app: FastifyInstance): RouteSource[] {
   const routes: RegisteredRoute[] = [];
+  const sources: RouteSource[] = [];
   app.decorate('registeredRoutes', routes);
   app.addHook('onRoute', (route: RouteOptions) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push({ method, url: route.url, schema: route.schema as Record<string, unknown> | undefined });
+    const schema = route.schema as Record<string, unknown> | undefined;
+    const config = route.config as FastifyContextConfig | undefined;
+    sources.push({ method: route.method, url: route.url, schema, config });
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, schema, config });
   });
-  await app.register(swagger, {
+  return sources;
+}
+
+/**
+ * The API document of `routes`: `@fastify/swagger` with
+ * `fastify-type-provider-zod`'s transform, registered in `documenter` (a
+ * server of its own) before the routes are added to it again, without their
+ * handlers. HEAD routes and hidden ones (pages, files) are left out, as the
+ * document of the app itself would leave them out.
+ */
+async function documentRoutes(documenter: FastifyInstance, routes: readonly RouteSource[]): Promise<void> {
+  const { default: swagger } = await import('@fastify/swagger');
+  await documenter.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'rotki premium', version: SERVER_VERSION, description: API_DESCRIPTION },
@@ -67,6 +110,17 @@ export async function registerApiDocument(app: FastifyInstance): Promise<void> {
       };
     },
   });
+  await documenter.register(async (scope) => {
+    for (const route of routes) {
+      if (route.method === 'HEAD' || route.schema?.hide === true) continue;
+      const { method, url, schema, config } = route;
+      scope.route({ method, url, ...(schema === undefined ? {} : { schema }), ...(config === undefined ? {} : { config }), handler: noAnswer });
+    }
+  });
+}
+
+async function noAnswer(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  await reply.code(404).send();
 }
 
 function sha256Source(text: string): string {
@@ -106,13 +160,14 @@ const VIEWER_HEADERS = ['content-type', 'content-disposition', 'location', 'acce
  * (docs/benchmarks.md, Start-up); it is now compiled only when someone reads
  * the reference. The document it shows is this server's, read at each request.
  */
-async function openViewer(app: FastifyInstance): Promise<FastifyInstance> {
+async function openViewer(routes: readonly RouteSource[]): Promise<FastifyInstance> {
   const [{ default: fastify }, { default: scalar }] = await Promise.all([import('fastify'), import('@scalar/fastify-api-reference')]);
-  const viewer = fastify({ logger: false });
+  const viewer = fastify({ logger: false, exposeHeadRoutes: false, schemaController: PASS_THROUGH_SCHEMAS });
+  await documentRoutes(viewer, routes);
   await viewer.register(scalar, {
     routePrefix: DOCS_PATH,
     configuration: {
-      content: () => app.swagger(),
+      content: () => viewer.swagger(),
       pageTitle: 'rotki premium API',
       withDefaultFonts: false,
       hideClientButton: true,
@@ -124,7 +179,7 @@ async function openViewer(app: FastifyInstance): Promise<FastifyInstance> {
 }
 
 /** The API reference at `/docs` (a viewer served from this server, no CDN) and the document at `/docs/openapi.json`. */
-export async function docsRoutes(app: FastifyInstance): Promise<void> {
+export async function docsRoutes(app: FastifyInstance, options: { routes: readonly RouteSource[] }): Promise<void> {
   app.addHook('onSend', async (_request, reply, payload) => {
     if (typeof payload === 'string' && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
       reply.header('content-security-policy', docsPagePolicy(payload));
@@ -137,7 +192,7 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     await (await viewer?.catch(() => undefined))?.close();
   });
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
-    viewer ??= openViewer(app).catch((error: unknown) => {
+    viewer ??= openViewer(options.routes).catch((error: unknown) => {
       viewer = undefined;
       throw error;
     });

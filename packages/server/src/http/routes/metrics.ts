@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { passThroughCompilers } from '../openapi/api-docs.ts';
+import { PASS_THROUGH_SCHEMAS } from '../openapi/api-docs.ts';
 import { contentResponse } from '../openapi/route-schema.ts';
 import { tokensMatch } from '../../domain/sessions.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
@@ -47,9 +47,8 @@ export async function metricsRoutes(app: FastifyInstance, options: MetricsRouteO
 
 /** A listener of its own for `--metrics-port`: only `/metrics`, kept off the public port. */
 export async function buildMetricsApp(options: MetricsRouteOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, return503OnClosing: true, forceCloseConnections: 'idle' });
   // The route's zod schema documents it, as on the public port; Fastify's own compilers cannot read it.
-  passThroughCompilers(app);
+  const app = Fastify({ logger: false, return503OnClosing: true, forceCloseConnections: 'idle', schemaController: PASS_THROUGH_SCHEMAS });
   await app.register(metricsRoutes, options);
   return app;
 }
