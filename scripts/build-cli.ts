@@ -93,6 +93,28 @@ function englishOnlyZod(): Plugin {
 }
 
 /**
+ * `@fastify/static` requires `glob` (0.16 MB) as it loads, for one option we
+ * do not use (`wildcard: false`, which lists a folder at start). It gets a
+ * function that loads the real `glob` from node_modules on its first call.
+ */
+function globOnFirstUse(): Plugin {
+  return {
+    name: 'glob-on-first-use',
+    setup(builder) {
+      builder.onResolve({ filter: /^glob$/ }, (args) => {
+        if (args.namespace === 'glob-on-first-use') return { path: 'glob', external: true };
+        if (!/[\\/]node_modules[\\/]@fastify[\\/]static[\\/]/.test(args.importer)) return undefined;
+        return { path: '@fastify/static/glob', namespace: 'glob-on-first-use' };
+      });
+      builder.onLoad({ filter: /.*/, namespace: 'glob-on-first-use' }, () => ({
+        contents: "exports.glob = (...args) => require('glob').glob(...args);\n",
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
  * In a bundle every module shares the bundle file's `import.meta`. Our sources
  * use it to find files beside them (the built website, the app's UI), so each
  * use in a workspace source file is rewritten to mean that source file, found
@@ -135,12 +157,14 @@ export async function buildCliProgram(program: CliProgram, outDir: string): Prom
     target: 'node20.19',
     external: EXTERNAL,
     banner: { js: BANNER },
-    plugins: [sourceLocation(outDir), englishOnlyZod()],
+    plugins: [sourceLocation(outDir), englishOnlyZod(), globOnFirstUse()],
     metafile: true,
     logLevel: 'warning',
   });
   const inputs: BuildInfo['inputs'] = {};
-  const files = [...Object.keys(result.metafile.inputs).filter((file) => !file.includes('node_modules')), ...ALSO_DEPENDS_ON];
+  // Our sources only: not dependencies (their versions are in the lock file), nor modules made by a plugin (`namespace:path`).
+  const ours = (file: string) => !file.includes('node_modules') && !/^[\w-]+:/.test(file);
+  const files = [...Object.keys(result.metafile.inputs).filter(ours), ...ALSO_DEPENDS_ON];
   for (const file of files) {
     const absolute = resolve(ROOT, file);
     inputs[relative(outDir, absolute).split(sep).join('/')] = statSync(absolute).mtimeMs;
