@@ -80,6 +80,9 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
       'password hash cost is below the production minimum: new passwords are cheap to guess (use this for tests only)',
     );
   }
+  // Admin commands, which only open the context, never load these.
+  const loading = import('./server-modules.ts');
+  loading.catch(() => undefined);
   const ctx = await openContext(config, secrets);
   let backups: Backups;
   try {
@@ -92,16 +95,22 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     sweepBackupUploads(backups).catch((error: unknown) => logger.warn({ err: error }, 'backup upload sweep failed'));
   // Uploads left open by a crash are removed at start-up once expired, then every minute.
   await sweepBackups();
-  // Loaded here so that admin commands, which only open the context, do not load the HTTP stack.
   const counters =
     config.redisUrl === ''
       ? defaultCounterStore(ctx.store)
       : await (await import('./domain/redis-counters.ts')).redisCounterStore(config.redisUrl);
-  const { buildApp } = await import('./http/app.ts');
-  const { ServerMetrics } = await import('./http/metrics/server-metrics.ts');
-  const { buildMetricsApp } = await import('./http/routes/metrics.ts');
+  const {
+    buildApp,
+    ServerMetrics,
+    buildMetricsApp,
+    openPaymentProviders,
+    InstanceTelemetry,
+    HEARTBEAT_INTERVAL_MS,
+    createMailTransport,
+    startMailWorker,
+    sweepSubscriptionNotices,
+  } = await loading;
   const metrics = new ServerMetrics(ctx.store);
-  const { openPaymentProviders } = await import('./domain/payments/providers.ts');
   // Crypto payments: each chain's node is scanned on whichever instance holds that chain's lease.
   let chains: ChainWatcher | null = null;
   if (ctx.billing.evm !== null) {
@@ -109,7 +118,6 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     const { openChainReaders } = await import('./domain/payments/evm/viem-reader.ts');
     chains = startChainWatcher(ctx, { intervalMs: ctx.billing.evm.pollMs, readers: openChainReaders(ctx), log: logger.child({ module: 'chains' }) });
   }
-  const { InstanceTelemetry, HEARTBEAT_INTERVAL_MS } = await import('./domain/system/telemetry.ts');
   const telemetry = new InstanceTelemetry(ctx, SERVER_VERSION);
   const token = secrets.metricsToken;
   const app = await buildApp({
@@ -146,9 +154,6 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
     ctx.siteUrl = defaultSiteUrl(config.host, port, secure);
   }
 
-  // Loaded here, as the HTTP stack above: admin commands never send mail, and the SMTP client is large.
-  const { createMailTransport } = await import('./domain/mail/transport.ts');
-  const { startMailWorker } = await import('./domain/mail/worker.ts');
   const transport = createMailTransport(config.mail);
   const mail = startMailWorker({
     store: ctx.store,
@@ -183,7 +188,6 @@ export async function startServer(config: ServerConfig, secrets: ServerSecrets, 
       sweeping = false;
     }
   };
-  const { sweepSubscriptionNotices } = await import('./domain/payments/notices.ts');
   const noticeHolder = `instance-${randomBytes(8).toString('hex')}`;
   const sweepNotices = () =>
     sweepSubscriptionNotices(ctx, noticeHolder)
