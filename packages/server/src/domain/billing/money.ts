@@ -4,9 +4,22 @@
  * decimals. Never a float.
  */
 
+/** Each currency's formatter, made once: making one costs far more than using it (a price list makes dozens). */
+const formats = new Map<string, { digits: number; format: Intl.NumberFormat }>();
+
+function moneyFormat(currency: string): { digits: number; format: Intl.NumberFormat } {
+  let entry = formats.get(currency);
+  if (entry === undefined) {
+    const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    entry = { digits, format: new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: digits }) };
+    formats.set(currency, entry);
+  }
+  return entry;
+}
+
 /** Digits after the decimal point of `currency` (2 for EUR, 0 for JPY). */
 export function currencyDigits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return moneyFormat(currency).digits;
 }
 
 /** True for a code Intl knows as a currency. */
@@ -22,8 +35,7 @@ export function isCurrencyCode(code: string): boolean {
 
 /** `1234` EUR → "€12.34"; exact, whatever the size. */
 export function formatMoney(minor: number, currency: string): string {
-  const digits = currencyDigits(currency);
-  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: digits });
+  const { digits, format } = moneyFormat(currency);
   // Intl takes a decimal string without going through a float.
   return format.format(`${minor < 0 ? '-' : ''}${formatUnits(BigInt(Math.abs(minor)), digits)}` as Intl.StringNumericLiteral);
 }
