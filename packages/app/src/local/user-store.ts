@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { AppError, texts } from '../errors.ts';
 import { DecryptionError, deriveKey, newSalt, open, seal } from './crypto.ts';
 import { getMeta, openUserDb, setMeta, type UserDb } from './user-db.ts';
-import { passwordVerdict, weakPasswordMessage } from '@rotki-premium/protocol/password-strength';
 
 /**
  * The local users of one data folder: `<data>/users/<name>/user.db`, with
@@ -152,6 +151,8 @@ export async function createUser(dataDir: string, name: string, password: string
   validatePassword(password);
   if (userExists(dataDir, name)) throw new AppError('user_exists', `User ${name} already exists`);
   // The password encrypts the premium keys and the backups, which can be attacked offline: refuse one quick to guess.
+  // The estimator's dictionaries load here, on first use: decompressing them took most of every other command's start.
+  const { passwordVerdict, weakPasswordMessage } = await import('@rotki-premium/protocol/password-strength');
   const verdict = passwordVerdict(password, [name]);
   if (!verdict.acceptable) throw new AppError('invalid_input', weakPasswordMessage(verdict));
   const dir = userDir(dataDir, name);
