@@ -4,8 +4,11 @@
  * app command (`rotki-premium-app user list`), and a server start up to its
  * first answered request (`GET /nest/1/limits/unlocks`), each against a bare
  * `node -e ''` measured in between. Builds the programs first (`npm run build:cli`).
+ * With `--baseline DIR` (another checkout, its programs built with
+ * `npm run build:cli` there), its admin command and server start are timed in
+ * the same rounds.
  *
- *   npx tsx bench/startup/run.ts [--runs 15]
+ *   npx tsx bench/startup/run.ts [--runs 15] [--baseline DIR]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,8 +17,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../../test-support/server-process.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, baseline: { type: 'string' } } });
 const runs = Number(values.runs);
+const BASELINE_BUILD = values.baseline === undefined ? null : join(values.baseline, 'packages/server/dist/main.js');
 
 const SERVER_BUILD = join(REPO_ROOT, 'packages/server/dist/main.js');
 const SERVER_SOURCES = join(REPO_ROOT, 'packages/server/src/main.ts');
@@ -86,11 +90,13 @@ const commands: Record<string, string[]> = {
   'admin tiers list (sources)': [process.execPath, ...TSX, SERVER_SOURCES, 'admin', 'tiers', 'list'],
   'app user list (build)': [process.execPath, APP_BUILD, 'user', 'list'],
   'app user list (sources)': [process.execPath, ...TSX, APP_SOURCES, 'user', 'list'],
+  ...(BASELINE_BUILD === null ? {} : { 'admin tiers list (baseline build)': [process.execPath, BASELINE_BUILD, 'admin', 'tiers', 'list'] }),
 };
 const samples = new Map<string, Sample[]>(Object.keys(commands).map((name) => [name, []]));
 const starts = new Map<string, Sample[]>([
   ['start → first answer (build)', []],
   ['start → first answer (sources)', []],
+  ...(BASELINE_BUILD === null ? [] : [['start → first answer (baseline build)', []] as [string, Sample[]]]),
 ]);
 try {
   // Creates the database, so that every measured run opens an existing one.
@@ -100,6 +106,7 @@ try {
     for (const [name, argv] of Object.entries(commands)) samples.get(name)?.push(timeCommand(argv, env));
     starts.get('start → first answer (build)')?.push(await timeFirstRequest([SERVER_BUILD], dataDir));
     starts.get('start → first answer (sources)')?.push(await timeFirstRequest([...TSX, SERVER_SOURCES], dataDir));
+    if (BASELINE_BUILD !== null) starts.get('start → first answer (baseline build)')?.push(await timeFirstRequest([BASELINE_BUILD], dataDir));
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
