@@ -47,6 +47,8 @@ async function startWebApp(overrides: ConfigInput = {}, options: { built?: boole
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>rotki premium</title><script type="module" src="/assets/app-1a2b.js"></script>');
     writeFileSync(join(webDir, 'assets', 'app-1a2b.js'), 'console.log(1);');
     writeFileSync(join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    mkdirSync(join(webDir, 'images'));
+    writeFileSync(join(webDir, 'images', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   }
   const config = buildConfig({ dataDir: join(dir, 'data'), webDir, sessionTtlSeconds: 3600, ...overrides });
   const app = await buildApp({ ctx: tc.ctx, config, logger: createLogger('silent') });
@@ -534,7 +536,7 @@ describe('website and security headers', () => {
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     const assetHead = await web.app.inject({ method: 'HEAD', url: '/assets/app-1a2b.js' });
     expect({ status: assetHead.statusCode, body: assetHead.body }).toEqual({ status: 200, body: '' });
-    for (const url of ['/favicon.svg', '/index.html']) {
+    for (const url of ['/favicon.svg', '/index.html', '/images/logo.svg']) {
       const file = await web.app.inject({ method: 'GET', url });
       expect({ url, status: file.statusCode, cache: file.headers['cache-control'] }).toEqual({ url, status: 200, cache: 'no-cache' });
     }

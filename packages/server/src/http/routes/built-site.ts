@@ -16,13 +16,24 @@ export interface BuiltSite {
   prefix: string;
 }
 
+/** The files under `dir` outside `assets/` (Vite copies `public/` there, folders included), as paths relative to `dir` with `/`. */
+function filesBesideAssets(dir: string, under = ''): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(join(dir, under), { withFileTypes: true })) {
+    const path = under === '' ? entry.name : `${under}/${entry.name}`;
+    if (entry.isFile()) files.push(path);
+    else if (entry.isDirectory() && path !== 'assets') files.push(...filesBesideAssets(dir, path));
+  }
+  return files;
+}
+
 /**
  * Serves a built single-page site: the files under `assets/`, cached for a
  * year, through one route (an unknown name there falls to the not-found
- * handler), and each file at the top of the folder through a route of its
- * own, revalidated on every use. Pages send `index.html` with `reply.sendFile`.
- * One route for the assets rather than one per file: a start registers a
- * handful of routes instead of two per built file.
+ * handler), and every other file (index.html, what `public/` held) through a
+ * route of its own, revalidated on every use. Pages send `index.html` with
+ * `reply.sendFile`. One route for the assets rather than one per file: a
+ * start registers a handful of routes instead of two per built file.
  */
 export async function registerBuiltSite(app: FastifyInstance, site: BuiltSite): Promise<void> {
   const dir = resolve(site.dir);
@@ -38,8 +49,7 @@ export async function registerBuiltSite(app: FastifyInstance, site: BuiltSite): 
       reply.header('cache-control', path.startsWith(`${assets}${sep}`) ? HASHED : 'no-cache');
     },
   });
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    app.get(`${site.prefix}${entry.name}`, { schema: PAGE }, async (_request, reply) => reply.sendFile(entry.name, dir));
+  for (const file of filesBesideAssets(dir)) {
+    app.get(`${site.prefix}${file}`, { schema: PAGE }, async (_request, reply) => reply.sendFile(file, dir));
   }
 }
