@@ -18,12 +18,11 @@ import { API_DESCRIPTION, SECURITY_SCHEMES, TAGS, securityOf, tagOf } from './do
 
 export const DOCS_PATH = '/docs';
 
-/** A route as registered: what the API document is made from, and what the check that every route is documented reads. */
+/** A route as registered, one per method: what the check that every route is documented reads. */
 export interface RegisteredRoute {
   method: string;
   url: string;
   schema: Record<string, unknown> | undefined;
-  config?: FastifyContextConfig;
 }
 
 declare module 'fastify' {
@@ -32,6 +31,10 @@ declare module 'fastify' {
     registeredRoutes: RegisteredRoute[];
   }
 }
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+const passThroughValidator: FastifySchemaCompiler<unknown> = () => (data) => ({ value: data });
+const plainSerializer: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
 
 /**
  * The route's zod schemas document it; they are also what its handler parses
@@ -43,10 +46,6 @@ declare module 'fastify' {
  * on the wire. Given to `Fastify()`, so that Fastify never loads its own
  * (JSON-schema) compilers either.
  */
-type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
-const passThroughValidator: FastifySchemaCompiler<unknown> = () => (data) => ({ value: data });
-const plainSerializer: FastifySerializerCompiler<unknown> = () => (data) => JSON.stringify(data);
-
 export const PASS_THROUGH_SCHEMAS: NonNullable<FastifyServerOptions['schemaController']> = {
   compilersFactory: {
     // Fastify's types name its own compilers' factories; at run time a factory returns any compiler of this shape.
@@ -77,7 +76,7 @@ export function recordRoutes(app: FastifyInstance): RouteSource[] {
     const schema = route.schema as Record<string, unknown> | undefined;
     const config = route.config as FastifyContextConfig | undefined;
     sources.push({ method: route.method, url: route.url, schema, config });
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, schema, config });
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, schema });
   });
   return sources;
 }
