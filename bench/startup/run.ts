@@ -6,12 +6,15 @@
  * `node -e ''` measured in between. Builds the programs first (`npm run build:cli`).
  * With `--baseline DIR` (another checkout, its programs built with
  * `npm run build:cli` there), its admin command and server start are timed in
- * the same rounds.
+ * the same rounds. A bare Fastify 5 server with one route, started the same
+ * way, is the floor of any server's start on this framework and machine. A
+ * start's CPU is the server process's own, all threads summed
+ * (`/proc/PID/task/TID/schedstat`, Linux), up to its first answer.
  *
  *   npx tsx bench/startup/run.ts [--runs 15] [--baseline DIR]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,12 +47,30 @@ function timeCommand(argv: string[], env: NodeJS.ProcessEnv): Sample {
   return { wallMs: ((end ?? 0) - (start ?? 0)) * 1000, cpuMs: ((seconds[0] ?? 0) + (seconds[1] ?? 0)) * 1000 };
 }
 
-/** Starts the server and measures from the spawn to the first answered request. */
-async function timeFirstRequest(argv: string[], dataDir: string): Promise<Sample> {
+/** A bare Fastify 5 server: one route, no logger, printing its address as our server does. */
+const BARE_FASTIFY = `
+const { default: Fastify } = await import('fastify');
+const app = Fastify({ logger: false });
+app.get('/nest/1/limits/unlocks', (_request, reply) => { reply.send({ result: {} }); });
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+process.stdout.write('Listening on ' + url + '\\n');
+`;
+
+/** CPU time so far of a running process, all its threads, in ms; NaN where /proc has no schedstat. */
+function processCpuMs(pid: number): number {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Starts a server (`argv` after node) and measures from the spawn to its first answered request. */
+async function timeFirstRequest(argv: string[]): Promise<Sample> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...argv, 'start', '--port', '0', '--data', dataDir, '--log-level', 'warn'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'], cwd: REPO_ROOT });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
@@ -62,8 +83,9 @@ async function timeFirstRequest(argv: string[], dataDir: string): Promise<Sample
     });
     const response = await fetch(`${url}/nest/1/limits/unlocks`);
     await response.arrayBuffer();
+    const wallMs = performance.now() - started;
     if (response.status !== 200) throw new Error(`first request answered ${response.status}`);
-    return { wallMs: performance.now() - started, cpuMs: Number.NaN };
+    return { wallMs, cpuMs: child.pid === undefined ? Number.NaN : processCpuMs(child.pid) };
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -93,20 +115,21 @@ const commands: Record<string, string[]> = {
   ...(BASELINE_BUILD === null ? {} : { 'admin tiers list (baseline build)': [process.execPath, BASELINE_BUILD, 'admin', 'tiers', 'list'] }),
 };
 const samples = new Map<string, Sample[]>(Object.keys(commands).map((name) => [name, []]));
-const starts = new Map<string, Sample[]>([
-  ['start → first answer (build)', []],
-  ['start → first answer (sources)', []],
-  ...(BASELINE_BUILD === null ? [] : [['start → first answer (baseline build)', []] as [string, Sample[]]]),
-]);
+const serverArgs = (entry: string[]) => [...entry, 'start', '--port', '0', '--data', dataDir, '--log-level', 'warn'];
+const startCommands: Record<string, string[]> = {
+  'start → first answer (build)': serverArgs([SERVER_BUILD]),
+  'start → first answer (sources)': serverArgs([...TSX, SERVER_SOURCES]),
+  ...(BASELINE_BUILD === null ? {} : { 'start → first answer (baseline build)': serverArgs([BASELINE_BUILD]) }),
+  'start → first answer (bare Fastify, one route)': ['--input-type=module', '-e', BARE_FASTIFY],
+};
+const starts = new Map<string, Sample[]>(Object.keys(startCommands).map((name) => [name, []]));
 try {
   // Creates the database, so that every measured run opens an existing one.
   timeCommand(commands['admin tiers list (build)'] ?? [], env);
   // Interleaved, so that a change in the machine's load touches every row alike.
   for (let run = 0; run < runs; run += 1) {
     for (const [name, argv] of Object.entries(commands)) samples.get(name)?.push(timeCommand(argv, env));
-    starts.get('start → first answer (build)')?.push(await timeFirstRequest([SERVER_BUILD], dataDir));
-    starts.get('start → first answer (sources)')?.push(await timeFirstRequest([...TSX, SERVER_SOURCES], dataDir));
-    if (BASELINE_BUILD !== null) starts.get('start → first answer (baseline build)')?.push(await timeFirstRequest([BASELINE_BUILD], dataDir));
+    for (const [name, argv] of Object.entries(startCommands)) starts.get(name)?.push(await timeFirstRequest(argv));
   }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
