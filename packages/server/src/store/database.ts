@@ -96,6 +96,13 @@ export interface StoreOptions {
 }
 
 /** Rows per replay commit at most (PostgreSQL arrays, SQLite statements in one transaction). */
+/**
+ * The write-ahead log is cut back to this size once a checkpoint has emptied
+ * it. Without a limit it keeps the size of its largest burst for good: a bulk
+ * import, or commits made while a long read (an online backup) held it.
+ */
+export const SQLITE_LOG_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 const REPLAY_BATCH_ROWS = 512;
 const DEFAULT_REPLAY_BATCH_DELAY_MS = 2;
 
@@ -161,6 +168,7 @@ export function openStore(options: StoreOptions): Store {
   if (file !== ':memory:') ensurePrivateDatabaseFile(file);
   const connection = new SQLite(file);
   connection.pragma('journal_mode = WAL');
+  connection.pragma(`journal_size_limit = ${SQLITE_LOG_SIZE_LIMIT_BYTES}`);
   // NORMAL is durable across process crashes in WAL mode; only a power loss may drop the last commits.
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
@@ -178,6 +186,7 @@ export function openStore(options: StoreOptions): Store {
     hotConnection = new SQLite(file);
     // Per connection, as on the main one: a commit survives a crash of the process.
     hotConnection.pragma('synchronous = NORMAL');
+    hotConnection.pragma(`journal_size_limit = ${SQLITE_LOG_SIZE_LIMIT_BYTES}`);
     hotConnection.pragma('busy_timeout = 5000');
     return hotConnection;
   };
